@@ -1,0 +1,1 @@
+namespace rotor::sim {}
