@@ -79,10 +79,14 @@ class CpprestClient final : public Client {
     whc::http_client_config cfg;
     cfg.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(options_.timeout));
     cfg.set_validate_certificates(options_.verify_tls);
-    if (!options_.ca_file.empty()) {
-      const std::string ca = options_.ca_file;
-      cfg.set_ssl_context_callback([ca](boost::asio::ssl::context& ctx) {
-        ctx.load_verify_file(ca);
+    if (!options_.ca_file.empty() || !options_.client_cert_file.empty()) {
+      const ClientOptions o = options_;
+      cfg.set_ssl_context_callback([o](boost::asio::ssl::context& ctx) {
+        if (!o.ca_file.empty()) ctx.load_verify_file(o.ca_file);
+        if (!o.client_cert_file.empty()) {
+          ctx.use_certificate_chain_file(o.client_cert_file);
+          ctx.use_private_key_file(o.client_key_file, boost::asio::ssl::context::pem);
+        }
       });
     }
     return cfg;

@@ -65,6 +65,9 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{30000};
   bool verify_tls = true;
   std::string ca_file;  // PEM bundle; empty means the system store
+  // Client certificate authentication (kubeconfig client-certificate / client-key).
+  std::string client_cert_file;
+  std::string client_key_file;
 };
 
 // The production client (cpprestsdk).
