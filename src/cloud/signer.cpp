@@ -34,7 +34,8 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   std::size_t start = 0;
   for (;;) {
     const auto pos = s.find(sep, start);
-    parts.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    parts.push_back(
+        s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
     if (pos == std::string_view::npos) return parts;
     start = pos + 1;
   }
@@ -143,8 +144,8 @@ std::string string_to_sign(const std::string& sdk_date, const std::string& canon
 
 std::string compute_signature(const std::string& method, std::string_view raw_path,
                               std::string_view raw_query, const http::Headers& headers,
-                              const std::vector<std::string>& signed_headers,
-                              std::string_view body, const Secret& secret_key) {
+                              const std::vector<std::string>& signed_headers, std::string_view body,
+                              const Secret& secret_key) {
   const std::string canonical =
       canonical_request(method, raw_path, raw_query, headers, signed_headers, body);
   const std::string date = headers.get("X-Sdk-Date").value_or("");
@@ -154,19 +155,20 @@ std::string compute_signature(const std::string& method, std::string_view raw_pa
 void sign_request(http::Request& request, const AccessKey& key, const Clock& clock) {
   http::Url url;
   if (!http::parse_url(request.url, url)) throw std::invalid_argument("cannot sign: bad URL");
-  if (!request.headers.has("X-Sdk-Date")) request.headers.set("X-Sdk-Date", format_sdk_date(clock.now()));
+  if (!request.headers.has("X-Sdk-Date"))
+    request.headers.set("X-Sdk-Date", format_sdk_date(clock.now()));
   request.headers.set("Host", url.host_header());
   if (!key.security_token.empty()) {
     request.headers.set("X-Security-Token", key.security_token.reveal());
   }
   const auto names = headers_to_sign(request.headers);
-  const std::string signature = compute_signature(request.method, url.path, url.query,
-                                                  request.headers, names, request.body,
-                                                  key.secret_key);
+  const std::string signature = compute_signature(
+      request.method, url.path, url.query, request.headers, names, request.body, key.secret_key);
   std::string joined;
   for (const auto& n : names) joined += (joined.empty() ? "" : ";") + n;
   request.headers.set("Authorization", std::string(kAlgorithm) + " Access=" + key.access_key +
-                                           ", SignedHeaders=" + joined + ", Signature=" + signature);
+                                           ", SignedHeaders=" + joined +
+                                           ", Signature=" + signature);
 }
 
 bool parse_authorization(const std::string& value, ParsedAuthorization& out) {
@@ -187,7 +189,8 @@ bool parse_authorization(const std::string& value, ParsedAuthorization& out) {
       parsed.signature = v;
     }
   }
-  if (parsed.access_key.empty() || parsed.signature.empty() || parsed.signed_headers.empty()) return false;
+  if (parsed.access_key.empty() || parsed.signature.empty() || parsed.signed_headers.empty())
+    return false;
   out = std::move(parsed);
   return true;
 }

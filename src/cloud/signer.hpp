@@ -12,9 +12,9 @@
 namespace rotor::cloud {
 
 struct AccessKey {
-  std::string access_key;      // AK: an identifier, may be logged
-  Secret secret_key;           // SK
-  Secret security_token;       // temporary credentials only; empty otherwise
+  std::string access_key;  // AK: an identifier, may be logged
+  Secret secret_key;       // SK
+  Secret security_token;   // temporary credentials only; empty otherwise
 };
 
 // Percent-encodes every byte outside A-Z a-z 0-9 _ - ~ . as %XX (uppercase hex).
@@ -49,7 +49,7 @@ bool parse_authorization(const std::string& value, ParsedAuthorization& out);
 // Recomputes the signature of a received request; `raw_path`/`raw_query` as they arrived.
 std::string compute_signature(const std::string& method, std::string_view raw_path,
                               std::string_view raw_query, const http::Headers& headers,
-                              const std::vector<std::string>& signed_headers,
-                              std::string_view body, const Secret& secret_key);
+                              const std::vector<std::string>& signed_headers, std::string_view body,
+                              const Secret& secret_key);
 
 }  // namespace rotor::cloud

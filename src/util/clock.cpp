@@ -22,8 +22,8 @@ bool from_utc(std::tm tm, TimePoint& out) {
 
 bool in_range(const std::tm& tm) {
   return tm.tm_mon >= 0 && tm.tm_mon < 12 && tm.tm_mday >= 1 && tm.tm_mday <= 31 &&
-         tm.tm_hour >= 0 && tm.tm_hour < 24 && tm.tm_min >= 0 && tm.tm_min < 60 &&
-         tm.tm_sec >= 0 && tm.tm_sec <= 60;
+         tm.tm_hour >= 0 && tm.tm_hour < 24 && tm.tm_min >= 0 && tm.tm_min < 60 && tm.tm_sec >= 0 &&
+         tm.tm_sec <= 60;
 }
 
 }  // namespace

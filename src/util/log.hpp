@@ -24,10 +24,18 @@ class Logger {
 
   void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
   void log(LogLevel level, std::string_view msg, const std::vector<LogField>& fields);
-  void debug(std::string_view msg, std::initializer_list<LogField> f = {}) { log(LogLevel::kDebug, msg, f); }
-  void info(std::string_view msg, std::initializer_list<LogField> f = {}) { log(LogLevel::kInfo, msg, f); }
-  void warn(std::string_view msg, std::initializer_list<LogField> f = {}) { log(LogLevel::kWarn, msg, f); }
-  void error(std::string_view msg, std::initializer_list<LogField> f = {}) { log(LogLevel::kError, msg, f); }
+  void debug(std::string_view msg, std::initializer_list<LogField> f = {}) {
+    log(LogLevel::kDebug, msg, f);
+  }
+  void info(std::string_view msg, std::initializer_list<LogField> f = {}) {
+    log(LogLevel::kInfo, msg, f);
+  }
+  void warn(std::string_view msg, std::initializer_list<LogField> f = {}) {
+    log(LogLevel::kWarn, msg, f);
+  }
+  void error(std::string_view msg, std::initializer_list<LogField> f = {}) {
+    log(LogLevel::kError, msg, f);
+  }
 
   void set_format(LogFormat f) { format_ = f; }
   void set_level(LogLevel l) { min_ = l; }

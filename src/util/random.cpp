@@ -28,6 +28,8 @@ void OpenSslRandom::fill(std::uint8_t* out, std::size_t n) {
   }
 }
 
-std::unique_ptr<RandomSource> make_system_random() { return std::make_unique<OpenSslRandom>(); }
+std::unique_ptr<RandomSource> make_system_random() {
+  return std::make_unique<OpenSslRandom>();
+}
 
 }  // namespace rotor

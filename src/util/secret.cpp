@@ -10,7 +10,9 @@ void cleanse(std::string& s) noexcept {
   s.clear();
 }
 
-void Secret::wipe() noexcept { cleanse(value_); }
+void Secret::wipe() noexcept {
+  cleanse(value_);
+}
 
 Secret& Secret::operator=(const Secret& other) {
   if (this != &other) {

@@ -49,7 +49,8 @@ TEST(Signer, HostSignedVectors) {
 }
 
 TEST(Signer, SignRequestProducesVerifiableAuthorization) {
-  http::Request req{"POST", "https://dcs.eu-de.example.com:8443/v2/p/instances/i/password/reset", {}, "{}"};
+  http::Request req{
+      "POST", "https://dcs.eu-de.example.com:8443/v2/p/instances/i/password/reset", {}, "{}"};
   req.headers.set("Content-Type", "application/json;charset=UTF-8");
   req.headers.set("X-Project-Id", "p");
   ManualClock clock(std::chrono::system_clock::from_time_t(1'700'000'000));
@@ -60,16 +61,18 @@ TEST(Signer, SignRequestProducesVerifiableAuthorization) {
   ParsedAuthorization auth;
   ASSERT_TRUE(parse_authorization(req.headers.get("Authorization").value(), auth));
   EXPECT_EQ(auth.access_key, "AK1");
-  EXPECT_EQ(auth.signed_headers,
-            (std::vector<std::string>{"content-type", "host", "x-project-id", "x-sdk-date",
-                                      "x-security-token"}));
-  EXPECT_EQ(auth.signature, compute_signature("POST", "/v2/p/instances/i/password/reset", "",
-                                              req.headers, auth.signed_headers, "{}", Secret("SK1")));
+  EXPECT_EQ(auth.signed_headers, (std::vector<std::string>{"content-type", "host", "x-project-id",
+                                                           "x-sdk-date", "x-security-token"}));
+  EXPECT_EQ(auth.signature,
+            compute_signature("POST", "/v2/p/instances/i/password/reset", "", req.headers,
+                              auth.signed_headers, "{}", Secret("SK1")));
   // A different secret or a changed body gives a different signature.
-  EXPECT_NE(auth.signature, compute_signature("POST", "/v2/p/instances/i/password/reset", "",
-                                              req.headers, auth.signed_headers, "{}", Secret("SK2")));
-  EXPECT_NE(auth.signature, compute_signature("POST", "/v2/p/instances/i/password/reset", "",
-                                              req.headers, auth.signed_headers, "{ }", Secret("SK1")));
+  EXPECT_NE(auth.signature,
+            compute_signature("POST", "/v2/p/instances/i/password/reset", "", req.headers,
+                              auth.signed_headers, "{}", Secret("SK2")));
+  EXPECT_NE(auth.signature,
+            compute_signature("POST", "/v2/p/instances/i/password/reset", "", req.headers,
+                              auth.signed_headers, "{ }", Secret("SK1")));
 }
 
 TEST(Signer, EscapingAndQueryOrder) {
