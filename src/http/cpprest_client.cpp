@@ -22,8 +22,9 @@ TransportError classify(const std::error_code& ec, const std::string& what) {
       what.find("connect") != std::string::npos) {
     return TransportError::kConnectFailed;
   }
-  if (what.find("handshake") != std::string::npos || what.find("certificate") != std::string::npos ||
-      what.find("SSL") != std::string::npos || what.find("ssl") != std::string::npos) {
+  if (what.find("handshake") != std::string::npos ||
+      what.find("certificate") != std::string::npos || what.find("SSL") != std::string::npos ||
+      what.find("ssl") != std::string::npos) {
     return TransportError::kTls;
   }
   return TransportError::kConnectionLost;
@@ -42,8 +43,8 @@ class CpprestClient final : public Client {
       return result;
     }
     try {
-      whc::http_client client(utility::conversions::to_string_t(url.scheme + "://" + url.host_header()),
-                              config());
+      whc::http_client client(
+          utility::conversions::to_string_t(url.scheme + "://" + url.host_header()), config());
       wh::http_request req(utility::conversions::to_string_t(request.method));
       std::string target = url.path + (url.query.empty() ? "" : "?" + url.query);
       req.set_request_uri(web::uri(utility::conversions::to_string_t(target)));

@@ -41,12 +41,18 @@ void Headers::remove(std::string_view name) {
 
 const char* to_string(TransportError e) {
   switch (e) {
-    case TransportError::kTimeout: return "timeout";
-    case TransportError::kConnectFailed: return "connect failed";
-    case TransportError::kTls: return "TLS failure";
-    case TransportError::kConnectionLost: return "connection lost";
-    case TransportError::kInvalidRequest: return "invalid request";
-    case TransportError::kOther: return "transport error";
+    case TransportError::kTimeout:
+      return "timeout";
+    case TransportError::kConnectFailed:
+      return "connect failed";
+    case TransportError::kTls:
+      return "TLS failure";
+    case TransportError::kConnectionLost:
+      return "connection lost";
+    case TransportError::kInvalidRequest:
+      return "invalid request";
+    case TransportError::kOther:
+      return "transport error";
   }
   return "transport error";
 }

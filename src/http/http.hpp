@@ -44,7 +44,14 @@ struct Response {
 
 // Why no response arrived. Every kind leaves the server's state unknown except
 // kInvalidRequest (nothing was sent).
-enum class TransportError { kTimeout, kConnectFailed, kTls, kConnectionLost, kInvalidRequest, kOther };
+enum class TransportError {
+  kTimeout,
+  kConnectFailed,
+  kTls,
+  kConnectionLost,
+  kInvalidRequest,
+  kOther
+};
 const char* to_string(TransportError e);
 
 struct Result {
