@@ -90,21 +90,24 @@ std::string canonical_uri(std::string_view raw_path) {
 
 std::string canonical_query(std::string_view raw_query) {
   if (raw_query.empty()) return "";
+  // Keys and values are sorted decoded (bytewise) and encoded afterwards, as the official
+  // Python and Go SDKs do; sorting the encoded forms differs whenever an escaped byte
+  // (e.g. ':' -> "%3A", or UTF-8) meets a digit, letter, '-', '.', '_' or '~'.
   std::map<std::string, std::vector<std::string>> params;
   for (auto pair : split(raw_query, '&')) {
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    const std::string key = sdk_escape(percent_decode(pair.substr(0, eq)));
-    const std::string value =
-        eq == std::string_view::npos ? "" : sdk_escape(percent_decode(pair.substr(eq + 1)));
+    const std::string key = percent_decode(pair.substr(0, eq));
+    const std::string value = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
     params[key].push_back(value);
   }
   std::string out;
   for (auto& [key, values] : params) {
     std::sort(values.begin(), values.end());
+    const std::string k = sdk_escape(key);
     for (const auto& v : values) {
       if (!out.empty()) out += '&';
-      out += key + "=" + v;
+      out += k + "=" + sdk_escape(v);
     }
   }
   return out;

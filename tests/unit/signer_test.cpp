@@ -82,5 +82,21 @@ TEST(Signer, EscapingAndQueryOrder) {
   EXPECT_EQ(canonical_query("b=2&a=3&b=1&c"), "a=3&b=1&b=2&c=");
 }
 
+TEST(Signer, QuerySortedBeforeEncoding) {
+  // The official SDKs (Python huaweicloudsdkcore 3.1.219, Go core/auth/signer) sort the
+  // decoded keys and values, then encode: "a0" < "a:" although "%3A" < "0".
+  EXPECT_EQ(canonical_query("a%3A=1&a0=2"), "a0=2&a%3A=1");
+  EXPECT_EQ(canonical_query("a:=1&a0=2"), "a0=2&a%3A=1");
+  EXPECT_EQ(canonical_query("%C3%A9=1&z=2&~=3"), "z=2&~=3&%C3%A9=1");
+  EXPECT_EQ(canonical_query("k=%C3%A9&k=b&k=%7B"), "k=b&k=%7B&k=%C3%A9");
+  // Checked against the Python SDK: GET /v1/p/users?a0=x&a%3A=y with X-Sdk-Date only.
+  http::Headers h = dated("20200608T023900Z");
+  EXPECT_EQ(canonical_request("GET", "/v1/p/users", "a0=x&a%3A=y", h, {"x-sdk-date"}, ""),
+            "GET\n/v1/p/users/\na0=x&a%3A=y\nx-sdk-date:20200608T023900Z\n\nx-sdk-date\n"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(compute_signature("GET", "/v1/p/users", "a0=x&a%3A=y", h, {"x-sdk-date"}, "", kSk),
+            "094d2bdadb9b02d7ec117c0fda95dfb3d45f6efc752b9b52402bc528b5ae5c3c");
+}
+
 }  // namespace
 }  // namespace rotor::cloud
