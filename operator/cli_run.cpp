@@ -1,0 +1,111 @@
+// `rotor run`: the Kubernetes operator.
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "cli.hpp"
+#include "controller/operator.hpp"
+#include "kube/config.hpp"
+#include "kube/rest_api.hpp"
+
+namespace rotor::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) {
+  g_stop = 1;
+}
+
+std::string pod_identity() {
+  const char* pod = std::getenv("POD_NAME");
+  if (pod != nullptr && *pod != '\0') return pod;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return "rotor";
+  return host;
+}
+
+}  // namespace
+
+int run(const Args& args) {
+  po::options_description opts("rotor run [options]");
+  opts.add_options()("help,h", "show this help")(
+      "kubeconfig", po::value<std::string>(),
+      "kubeconfig file (default: in-cluster configuration, else $KUBECONFIG, else ~/.kube/config)")(
+      "context", po::value<std::string>()->default_value(""), "kubeconfig context")(
+      "namespace", po::value<std::vector<std::string>>()->composing(),
+      "watch only this namespace (repeatable; default: all namespaces)")(
+      "workers", po::value<std::size_t>()->default_value(2), "concurrent reconciles")(
+      "log-format", po::value<std::string>()->default_value("text"), "text or json")(
+      "log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    print_error("run", e.what());
+    return kUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << opts;
+    return kOk;
+  }
+  Logger& log = default_logger();
+  const std::string format = vm["log-format"].as<std::string>();
+  if (format != "text" && format != "json") {
+    print_error("run", "--log-format must be text or json");
+    return kUsage;
+  }
+  log.set_format(format == "json" ? LogFormat::kJson : LogFormat::kText);
+  const std::string level = vm["log-level"].as<std::string>();
+  if (level == "debug")
+    log.set_level(LogLevel::kDebug);
+  else if (level == "warn")
+    log.set_level(LogLevel::kWarn);
+  else if (level == "error")
+    log.set_level(LogLevel::kError);
+  else if (level != "info") {
+    print_error("run", "--log-level must be debug, info, warn or error");
+    return kUsage;
+  }
+  const std::size_t workers = vm["workers"].as<std::size_t>();
+  if (workers == 0 || workers > 64) {
+    print_error("run", "--workers must be between 1 and 64");
+    return kUsage;
+  }
+
+  kube::Config config;
+  try {
+    config =
+        kube::load_default_config(vm.count("kubeconfig") ? vm["kubeconfig"].as<std::string>() : "",
+                                  vm["context"].as<std::string>());
+  } catch (const std::exception& e) {
+    print_error("run", std::string("cannot load the Kubernetes configuration: ") + e.what());
+    return kUsage;
+  }
+  log.info("starting",
+           {{"version", ROTOR_VERSION}, {"server", config.server}, {"context", config.context}});
+
+  kube::RestApi api(config);
+  SystemClock clock;
+  auto random = make_system_random();
+  controller::AccountResolver accounts(api, controller::make_http_cloud_factory(clock));
+  controller::KubeEventRecorder events(api, clock, log, pod_identity());
+  controller::Reconciler reconciler({api, accounts, clock, *random, events, log});
+  controller::OperatorOptions options;
+  if (vm.count("namespace")) options.namespaces = vm["namespace"].as<std::vector<std::string>>();
+  options.workers = workers;
+  controller::Operator op(api, reconciler, clock, log, options);
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  op.start();
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  log.info("signal received; stopping");
+  op.stop();
+  return kOk;
+}
+
+}  // namespace rotor::cli

@@ -1,0 +1,221 @@
+#include "controller/accounts.hpp"
+
+#include "kube/json.hpp"
+#include "util/base64.hpp"
+
+namespace rotor::controller {
+namespace {
+
+using kube::find;
+using kube::get_string;
+
+AccountFailure fail(std::string reason, std::string message, bool transient = false) {
+  return AccountFailure{std::move(reason), std::move(message), transient};
+}
+
+AccountFailure api_failure(const std::string& what, const kube::Error& e) {
+  if (e.kind == kube::ErrorKind::kNotFound) return fail("NotFound", what + " not found");
+  if (e.kind == kube::ErrorKind::kForbidden) return fail("Forbidden", "rotor may not read " + what);
+  return fail("KubernetesError", "reading " + what + ": " + e.describe(), true);
+}
+
+// A key of a Secret, decoded; nullopt when absent.
+std::optional<Secret> secret_value(const kube::Object& secret, const std::string& key) {
+  const kube::Json* v = find(secret, {"data", key});
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  auto decoded = base64_decode(v->as_string());
+  if (!decoded) return std::nullopt;
+  return Secret(std::move(*decoded));
+}
+
+}  // namespace
+
+bool selector_matches(const kube::Json& selector, const kube::Json& labels) {
+  auto label = [&](const std::string& k) -> std::optional<std::string> {
+    if (!labels.is_object() || !labels.has_field(k) || !labels.at(k).is_string())
+      return std::nullopt;
+    return labels.at(k).as_string();
+  };
+  if (const kube::Json* ml = find(selector, {"matchLabels"}); ml && ml->is_object()) {
+    for (const auto& [k, v] : ml->as_object()) {
+      if (label(k) != (v.is_string() ? std::optional(v.as_string()) : std::nullopt)) return false;
+    }
+  }
+  if (const kube::Json* me = find(selector, {"matchExpressions"}); me && me->is_array()) {
+    for (const auto& expr : me->as_array()) {
+      const auto have = label(get_string(expr, {"key"}));
+      const std::string op = get_string(expr, {"operator"});
+      bool listed = false;
+      if (const kube::Json* values = find(expr, {"values"}); values && values->is_array()) {
+        for (const auto& v : values->as_array()) listed |= v.is_string() && have == v.as_string();
+      }
+      if (op == "In" && !listed) return false;
+      if (op == "NotIn" && listed) return false;
+      if (op == "Exists" && !have) return false;
+      if (op == "DoesNotExist" && have) return false;
+      if (op != "In" && op != "NotIn" && op != "Exists" && op != "DoesNotExist") return false;
+    }
+  }
+  return true;
+}
+
+std::variant<AccountConfig, AccountFailure> AccountResolver::load(const RotatedResource& r,
+                                                                  std::string& version) {
+  const auto& ref =
+      r.cluster_account ? kube::resources::kClusterCloudAccounts : kube::resources::kCloudAccounts;
+  const std::string what =
+      std::string(r.cluster_account ? "ClusterCloudAccount " : "CloudAccount ") +
+      (r.cluster_account ? "" : r.ns + "/") + r.account_name;
+  auto account = api_.get(ref, r.cluster_account ? "" : r.ns, r.account_name);
+  if (!account) {
+    auto f = api_failure(what, account.error());
+    if (f.reason == "NotFound") f.reason = "AccountNotFound";
+    return f;
+  }
+  const kube::Object& a = *account;
+  // The namespace whose Secrets the account may name: its own.
+  std::string secrets_ns = r.ns;
+  if (r.cluster_account) {
+    const kube::Json* allowed = find(a, {"spec", "allowedNamespaces"});
+    bool ok = false;
+    if (allowed) {
+      if (const kube::Json* names = find(*allowed, {"names"}); names && names->is_array()) {
+        for (const auto& n : names->as_array()) ok |= n.is_string() && n.as_string() == r.ns;
+      }
+      if (const kube::Json* sel = find(*allowed, {"selector"}); !ok && sel) {
+        auto ns = api_.get(kube::resources::kNamespaces, "", r.ns);
+        if (!ns) return api_failure("namespace " + r.ns, ns.error());
+        const kube::Json* labels = find(*ns, {"metadata", "labels"});
+        ok = selector_matches(*sel, labels ? *labels : kube::Json::object());
+      }
+    }
+    if (!ok) {
+      return fail("AccountNotAllowed", what + " does not allow namespace " + r.ns);
+    }
+  }
+
+  AccountConfig cfg;
+  cfg.id = what;
+  cfg.project_id = get_string(a, {"spec", "projectId"});
+  const auto cloud_kind = cloud::parse_cloud(get_string(a, {"spec", "cloud"}, "HuaweiCloud"));
+  if (!cloud_kind || cfg.project_id.empty() || get_string(a, {"spec", "region"}).empty()) {
+    return fail("AccountInvalid", what + " needs a valid cloud, region and projectId");
+  }
+  cfg.endpoints.cloud = *cloud_kind;
+  cfg.endpoints.region = get_string(a, {"spec", "region"});
+  for (auto s :
+       {cloud::Service::kDcs, cloud::Service::kDdm, cloud::Service::kDms, cloud::Service::kIam}) {
+    const std::string url = get_string(a, {"spec", "endpoints", cloud::to_string(s)});
+    if (!url.empty()) cfg.endpoints.overrides[s] = url;
+  }
+  version = kube::resource_version_of(a);
+
+  // Reads one Secret the account names; cluster accounts name its namespace too.
+  auto read_secret =
+      [&](const kube::Json& ref_obj,
+          std::string& secret_version) -> std::variant<kube::Object, AccountFailure> {
+    const std::string name = get_string(ref_obj, {"name"});
+    const std::string ns = r.cluster_account ? get_string(ref_obj, {"namespace"}) : secrets_ns;
+    auto s = api_.get(kube::resources::kSecrets, ns, name);
+    if (!s) {
+      auto f = api_failure("Secret " + ns + "/" + name + " (named by " + what + ")", s.error());
+      if (f.reason == "NotFound") f.reason = "CredentialsNotFound";
+      return f;
+    }
+    secret_version = kube::resource_version_of(*s);
+    return *s;
+  };
+
+  std::string secret_version;
+  if (const kube::Json* ref_obj = find(a, {"spec", "credentials", "secretRef"})) {
+    auto s = read_secret(*ref_obj, secret_version);
+    if (auto* f = std::get_if<AccountFailure>(&s)) return *f;
+    const auto& secret = std::get<kube::Object>(s);
+    auto ak = secret_value(secret, "accessKey");
+    auto sk = secret_value(secret, "secretKey");
+    if (!ak || !sk || ak->empty() || sk->empty()) {
+      return fail("CredentialsInvalid", "the credentials Secret of " + what +
+                                            " needs non-empty keys accessKey and secretKey");
+    }
+    cfg.access_key = cloud::AccessKey{ak->reveal(), std::move(*sk),
+                                      secret_value(secret, "securityToken").value_or(Secret())};
+  } else if (const kube::Json* iam = find(a, {"spec", "credentials", "iam"})) {
+    const kube::Json* pref = find(*iam, {"passwordSecretRef"});
+    if (pref == nullptr)
+      return fail("AccountInvalid", what + ": credentials.iam.passwordSecretRef is required");
+    auto s = read_secret(*pref, secret_version);
+    if (auto* f = std::get_if<AccountFailure>(&s)) return *f;
+    const std::string key = get_string(*pref, {"key"}, "password");
+    auto pw = secret_value(std::get<kube::Object>(s), key);
+    if (!pw || pw->empty()) {
+      return fail("CredentialsInvalid",
+                  "the IAM password Secret of " + what + " has no key " + key);
+    }
+    cfg.iam_user = cloud::IamUser{get_string(*iam, {"domain"}), get_string(*iam, {"username"}),
+                                  std::move(*pw), cfg.project_id};
+  } else {
+    return fail("AccountInvalid", what + " has no credentials (secretRef or iam)");
+  }
+  version += "/" + secret_version;
+  return cfg;
+}
+
+std::variant<ResolvedAccount, AccountFailure> AccountResolver::resolve(const RotatedResource& r) {
+  std::string version;
+  auto loaded = load(r, version);
+  if (auto* f = std::get_if<AccountFailure>(&loaded)) return *f;
+  AccountConfig& cfg = std::get<AccountConfig>(loaded);
+  std::lock_guard lock(mu_);
+  auto& slot = cache_[cfg.id];
+  if (!slot.second || slot.first != version) slot = {version, factory_(cfg)};
+  return ResolvedAccount{cfg.project_id, slot.second};
+}
+
+namespace {
+
+// Owns what an HttpPasswordApi borrows.
+class OwnedHttpCloud final : public cloud::PasswordApi {
+ public:
+  OwnedHttpCloud(const AccountConfig& cfg, const Clock& clock) {
+    http::ClientOptions opts;
+    opts.timeout = std::chrono::seconds(30);
+    client_ = http::make_client(opts);
+    if (cfg.access_key) {
+      auth_ = std::make_unique<cloud::AkSkAuthenticator>(*cfg.access_key, clock);
+    } else {
+      auth_ = std::make_unique<cloud::IamTokenAuthenticator>(
+          *cfg.iam_user, cfg.endpoints.base_url(cloud::Service::kIam), *client_, clock);
+    }
+    api_ = std::make_unique<cloud::HttpPasswordApi>(cfg.endpoints, *auth_, *client_);
+  }
+  cloud::Outcome dcs_reset(const cloud::InstanceRef& r, const Secret& p, bool free) override {
+    return api_->dcs_reset(r, p, free);
+  }
+  cloud::Outcome dcs_change(const cloud::InstanceRef& r, const Secret& o,
+                            const Secret& n) override {
+    return api_->dcs_change(r, o, n);
+  }
+  cloud::Outcome ddm_reset(const cloud::InstanceRef& r, const std::string& u,
+                           const Secret& p) override {
+    return api_->ddm_reset(r, u, p);
+  }
+  cloud::Outcome dms_reset(const cloud::InstanceRef& r, cloud::DmsEngine e,
+                           const Secret& p) override {
+    return api_->dms_reset(r, e, p);
+  }
+
+ private:
+  std::unique_ptr<http::Client> client_;
+  std::unique_ptr<cloud::Authenticator> auth_;
+  std::unique_ptr<cloud::HttpPasswordApi> api_;
+};
+
+}  // namespace
+
+CloudFactory make_http_cloud_factory(const Clock& clock) {
+  return [&clock](const AccountConfig& cfg) -> std::shared_ptr<cloud::PasswordApi> {
+    return std::make_shared<OwnedHttpCloud>(cfg, clock);
+  };
+}
+
+}  // namespace rotor::controller

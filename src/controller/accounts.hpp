@@ -1,0 +1,64 @@
+#pragma once
+// From a resource's cloudAccountRef to a client of the cloud: finds the CloudAccount (same
+// namespace only) or ClusterCloudAccount (only if it allows the resource's namespace), reads
+// its credentials Secret, and builds a PasswordApi. Clients are cached per account and
+// credentials version, so an IAM token is reused across reconciles.
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <variant>
+
+#include "cloud/auth.hpp"
+#include "cloud/password_api.hpp"
+#include "controller/resource.hpp"
+#include "kube/api.hpp"
+
+namespace rotor::controller {
+
+// Everything needed to talk to the cloud for one account.
+struct AccountConfig {
+  std::string id;  // "CloudAccount/ns/name" or "ClusterCloudAccount/name"
+  std::string project_id;
+  cloud::Endpoints endpoints;
+  std::optional<cloud::AccessKey> access_key;
+  std::optional<cloud::IamUser> iam_user;
+  std::string ca_pem;  // extra CA certificates for the endpoints
+};
+
+// Builds the cloud client for an account; tests substitute an in-memory cloud.
+using CloudFactory = std::function<std::shared_ptr<cloud::PasswordApi>(const AccountConfig&)>;
+// The production factory: HTTPS with cpprestsdk, AK/SK signing or IAM tokens.
+CloudFactory make_http_cloud_factory(const Clock& clock);
+
+struct AccountFailure {
+  std::string
+      reason;  // condition reason: AccountNotFound, AccountNotAllowed, CredentialsInvalid, ...
+  std::string message;     // names objects and keys, never their values
+  bool transient = false;  // worth retrying with backoff (API errors), vs. waiting for a change
+};
+
+struct ResolvedAccount {
+  std::string project_id;
+  std::shared_ptr<cloud::PasswordApi> api;
+};
+
+class AccountResolver {
+ public:
+  AccountResolver(kube::Api& api, CloudFactory factory) : api_(api), factory_(std::move(factory)) {}
+  std::variant<ResolvedAccount, AccountFailure> resolve(const RotatedResource& r);
+
+ private:
+  std::variant<AccountConfig, AccountFailure> load(const RotatedResource& r, std::string& version);
+
+  kube::Api& api_;
+  CloudFactory factory_;
+  std::mutex mu_;
+  // id -> (version of account and credentials, client)
+  std::map<std::string, std::pair<std::string, std::shared_ptr<cloud::PasswordApi>>> cache_;
+};
+
+// Kubernetes label-selector semantics (matchLabels, matchExpressions) on a label map.
+bool selector_matches(const kube::Json& selector, const kube::Json& labels);
+
+}  // namespace rotor::controller

@@ -1,0 +1,174 @@
+#include "controller/informer.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "kube/json.hpp"
+
+namespace rotor::controller {
+namespace {
+
+std::string cache_key(const kube::Object& obj) {
+  return kube::namespace_of(obj) + "/" + kube::name_of(obj);
+}
+
+}  // namespace
+
+Informer::Informer(kube::Api& api, kube::ResourceRef ref, std::string ns, Handler on_change,
+                   Logger& log, InformerOptions options)
+    : api_(api),
+      ref_(std::move(ref)),
+      ns_(std::move(ns)),
+      on_change_(std::move(on_change)),
+      log_(log),
+      options_(options),
+      random_(make_system_random()) {}
+
+void Informer::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+void Informer::stop() {
+  if (!thread_.joinable()) return;
+  thread_.request_stop();
+  cv_.notify_all();
+  thread_.join();
+}
+
+bool Informer::synced() const {
+  std::lock_guard lock(mu_);
+  return synced_;
+}
+
+bool Informer::wait_synced(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return synced_; });
+}
+
+std::optional<kube::Object> Informer::get(const std::string& ns, const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(ns + "/" + name);
+  if (it == cache_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<kube::Object> Informer::items() const {
+  std::lock_guard lock(mu_);
+  std::vector<kube::Object> out;
+  out.reserve(cache_.size());
+  for (const auto& [k, v] : cache_) out.push_back(v);
+  return out;
+}
+
+std::uint64_t Informer::relists() const {
+  std::lock_guard lock(mu_);
+  return relists_;
+}
+
+void Informer::apply(kube::EventType type, const kube::Object& obj) {
+  {
+    std::lock_guard lock(mu_);
+    if (type == kube::EventType::kDeleted)
+      cache_.erase(cache_key(obj));
+    else
+      cache_[cache_key(obj)] = obj;
+  }
+  on_change_(type, obj);
+}
+
+void Informer::sleep_backoff(std::stop_token stop, int& failures) {
+  // Full jitter between the minimum and an exponentially growing ceiling.
+  const auto ceiling = std::min<std::int64_t>(
+      options_.max_backoff.count(), options_.min_backoff.count() << std::min(failures, 6));
+  const auto span =
+      static_cast<std::uint32_t>(std::max<std::int64_t>(1, ceiling - options_.min_backoff.count()));
+  const auto wait =
+      std::chrono::milliseconds(options_.min_backoff.count() + random_->uniform(span));
+  ++failures;
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, stop, wait, [] { return false; });
+}
+
+bool Informer::relist(std::stop_token stop, std::string& resource_version) {
+  auto listed = api_.list(ref_, ns_);
+  if (!listed) {
+    log_.warn("list failed",
+              {{"resource", ref_.id()}, {"namespace", ns_}, {"error", listed.error().describe()}});
+    return false;
+  }
+  std::set<std::string> seen;
+  for (const auto& obj : listed->items) {
+    if (stop.stop_requested()) return false;
+    seen.insert(cache_key(obj));
+    std::optional<kube::Object> before;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = cache_.find(cache_key(obj)); it != cache_.end()) before = it->second;
+    }
+    // Unchanged objects are not announced again, so that a relist does not requeue everything.
+    if (!before || kube::resource_version_of(*before) != kube::resource_version_of(obj)) {
+      apply(before ? kube::EventType::kModified : kube::EventType::kAdded, obj);
+    }
+  }
+  std::vector<kube::Object> gone;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [k, v] : cache_) {
+      if (!seen.count(k)) gone.push_back(v);
+    }
+    ++relists_;
+  }
+  for (const auto& obj : gone) apply(kube::EventType::kDeleted, obj);
+  {
+    std::lock_guard lock(mu_);
+    synced_ = true;
+  }
+  cv_.notify_all();
+  resource_version = listed->resource_version;
+  return true;
+}
+
+void Informer::run(std::stop_token stop) {
+  int failures = 0;
+  while (!stop.stop_requested()) {
+    std::string rv;
+    if (!relist(stop, rv)) {
+      sleep_backoff(stop, failures);
+      continue;
+    }
+    failures = 0;
+    while (!stop.stop_requested()) {
+      kube::WatchOptions options;
+      options.resource_version = rv;
+      options.allow_bookmarks = true;
+      options.timeout_seconds = options_.watch_timeout_seconds;
+      const auto result = api_.watch(
+          ref_, ns_, options,
+          [&](const kube::WatchEvent& e) {
+            if (e.type == kube::EventType::kBookmark || e.type == kube::EventType::kError)
+              return true;
+            apply(e.type, e.object);
+            return true;
+          },
+          stop);
+      if (!result.last_resource_version.empty()) rv = result.last_resource_version;
+      if (result.end == kube::WatchEnd::kStopped) return;
+      if (result.end == kube::WatchEnd::kClosed) {
+        failures = 0;
+        continue;
+      }
+      if (result.end == kube::WatchEnd::kGone) {
+        log_.info("watch expired; relisting", {{"resource", ref_.id()}, {"namespace", ns_}});
+        break;
+      }
+      log_.warn("watch failed; reconnecting",
+                {{"resource", ref_.id()},
+                 {"namespace", ns_},
+                 {"error", result.error ? result.error->describe() : "unknown"}});
+      sleep_backoff(stop, failures);
+    }
+  }
+}
+
+}  // namespace rotor::controller

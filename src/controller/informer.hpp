@@ -1,0 +1,73 @@
+#pragma once
+// Keeps a local cache of one kind of object in sync with the API server, and tells a handler
+// about every change: list, then watch from the list's resourceVersion (with bookmarks so
+// that a quiet watch still moves forward), relist when the server says the version is gone
+// (410), and reconnect after errors with jittered backoff (about 800 ms up to 30 s).
+//
+// Life cycle: start() spawns the thread, stop() ends the watch promptly and joins.
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "kube/api.hpp"
+#include "util/log.hpp"
+#include "util/random.hpp"
+
+namespace rotor::controller {
+
+struct InformerOptions {
+  std::chrono::milliseconds min_backoff{800};
+  std::chrono::milliseconds max_backoff{30000};
+  int watch_timeout_seconds = 300;
+};
+
+class Informer {
+ public:
+  // Called on the informer's thread for every added, changed or deleted object.
+  using Handler = std::function<void(kube::EventType, const kube::Object&)>;
+
+  Informer(kube::Api& api, kube::ResourceRef ref, std::string ns, Handler on_change, Logger& log,
+           InformerOptions options = {});
+  ~Informer() { stop(); }
+  Informer(const Informer&) = delete;
+  Informer& operator=(const Informer&) = delete;
+
+  void start();
+  void stop();
+  // True once the first list has been loaded into the cache.
+  bool synced() const;
+  bool wait_synced(std::chrono::milliseconds timeout) const;
+
+  std::optional<kube::Object> get(const std::string& ns, const std::string& name) const;
+  std::vector<kube::Object> items() const;
+  // How often the informer relisted and reconnected, for tests and metrics.
+  std::uint64_t relists() const;
+
+ private:
+  void run(std::stop_token stop);
+  bool relist(std::stop_token stop, std::string& resource_version);
+  void apply(kube::EventType type, const kube::Object& obj);
+  void sleep_backoff(std::stop_token stop, int& failures);
+
+  kube::Api& api_;
+  const kube::ResourceRef ref_;
+  const std::string ns_;
+  const Handler on_change_;
+  Logger& log_;
+  const InformerOptions options_;
+  std::unique_ptr<RandomSource> random_;
+
+  mutable std::mutex mu_;
+  mutable std::condition_variable_any cv_;
+  std::map<std::string, kube::Object> cache_;  // "ns/name" -> object
+  bool synced_ = false;
+  std::uint64_t relists_ = 0;
+  std::jthread thread_;
+};
+
+}  // namespace rotor::controller

@@ -1,0 +1,321 @@
+// The reconciler against an in-memory API server and cloud: every path of a rotation, the
+// crash windows, and that no password reaches a log line, an event or the status.
+#include "controller/reconciler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "fake_cloud.hpp"
+#include "kube/fake_api.hpp"
+#include "kube/json.hpp"
+#include "util/base64.hpp"
+
+namespace rotor::controller {
+namespace {
+
+using kube::Json;
+using rotor::testing::FakeCloud;
+using Script = FakeCloud::Script;
+namespace res = kube::resources;
+
+const TimePoint kStart = std::chrono::system_clock::from_time_t(1'900'000'000);
+
+class RecordingEvents final : public EventRecorder {
+ public:
+  void normal(const RotatedResource&, const std::string& reason,
+              const std::string& message) override {
+    events.push_back("Normal " + reason + ": " + message);
+  }
+  void warning(const RotatedResource&, const std::string& reason,
+               const std::string& message) override {
+    events.push_back("Warning " + reason + ": " + message);
+  }
+  std::vector<std::string> events;
+};
+
+Json obj(const std::string& text) {
+  auto v = kube::parse_json(text);
+  EXPECT_TRUE(v) << text;
+  return v ? *v : Json::object();
+}
+
+struct ReconcilerTest : ::testing::Test {
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kStart);
+  kube::FakeApi api{clock};
+  std::shared_ptr<FakeCloud> cloud = std::make_shared<FakeCloud>();
+  AccountResolver accounts{api, [this](const AccountConfig&) { return cloud; }};
+  std::unique_ptr<RandomSource> random = make_system_random();
+  RecordingEvents events;
+  std::ostringstream log_text;
+  Logger log{log_text, LogFormat::kJson, LogLevel::kDebug};
+  Reconciler reconciler{{api, accounts, *clock, *random, events, log}};
+
+  void SetUp() override {
+    ASSERT_TRUE(api.create(
+        res::kSecrets, "team",
+        obj(R"({"metadata":{"name":"creds"},
+        "data":{"accessKey":")" +
+            base64_encode("AK") + R"(","secretKey":")" + base64_encode("SK-secret") + R"("}})")));
+    ASSERT_TRUE(api.create(res::kCloudAccounts, "team", obj(R"({"metadata":{"name":"acct"},
+        "spec":{"cloud":"HuaweiCloud","region":"eu-de","projectId":"p1","credentials":{"secretRef":{"name":"creds"}}}})")));
+  }
+
+  void create_dcs(const std::string& extra_spec = "") {
+    ASSERT_TRUE(api.create(res::kDcsInstances, "team",
+                           obj(R"({"metadata":{"name":"cache"},
+        "spec":{"cloudAccountRef":{"name":"acct","kind":"CloudAccount"},"instanceId":"i-1",
+        "rotation":{"interval":"720h"},"secret":{"name":"cache-pw"})" +
+                               extra_spec + R"(}})")));
+  }
+  Result reconcile() { return reconciler.reconcile(ResourceKind::kDcsInstance, "team", "cache"); }
+  Json resource() { return *api.get(res::kDcsInstances, "team", "cache"); }
+  std::optional<std::string> secret_key(const std::string& key) {
+    auto s = api.get(res::kSecrets, "team", "cache-pw");
+    if (!s) return std::nullopt;
+    const Json* v = kube::find(*s, {"data", key});
+    if (!v) return std::nullopt;
+    return base64_decode(v->as_string());
+  }
+  std::string condition(const std::string& type, const char* field = "status") {
+    const Json r = resource();
+    const Json* c = kube::find(r, {"status", "conditions"});
+    if (!c) return "";
+    for (const auto& x : c->as_array()) {
+      if (kube::get_string(x, {"type"}) == type) return kube::get_string(x, {field});
+    }
+    return "";
+  }
+  void set_annotation(const std::string& value) {
+    ASSERT_TRUE(api.patch(
+        res::kDcsInstances, "team", "cache", kube::PatchType::kMerge,
+        obj(R"({"metadata":{"annotations":{"rotor.dev/rotate-now":")" + value + R"("}}})")));
+  }
+  // Every password the cloud ever held must be absent from logs, events and status.
+  void expect_no_leak(const std::vector<std::string>& secrets) {
+    const std::string status = kube::dump(resource());
+    for (const auto& s : secrets) {
+      if (s.empty()) continue;
+      EXPECT_EQ(log_text.str().find(s), std::string::npos) << "password in the log";
+      EXPECT_EQ(status.find(s), std::string::npos) << "password in the status";
+      for (const auto& e : events.events)
+        EXPECT_EQ(e.find(s), std::string::npos) << "password in an event";
+    }
+    EXPECT_EQ(log_text.str().find("SK-secret"), std::string::npos);
+  }
+};
+
+TEST_F(ReconcilerTest, FirstRotationCreatesTheSecretAndSchedulesTheNext) {
+  create_dcs();
+  const Result r = reconcile();
+  const auto pw = secret_key("password");
+  ASSERT_TRUE(pw);
+  EXPECT_EQ(pw->size(), 32u);
+  EXPECT_EQ(cloud->passwords["i-1"], *pw);
+  EXPECT_FALSE(secret_key(kPendingKey));
+  EXPECT_FALSE(secret_key("previous-password"));
+  const auto secret = *api.get(res::kSecrets, "team", "cache-pw");
+  EXPECT_EQ(kube::get_string(secret, {"metadata", "labels", kManagedByLabel}), "rotor");
+  EXPECT_EQ(condition("Ready"), "True");
+  EXPECT_EQ(kube::get_int(resource(), {"status", "rotationCount"}), 1);
+  EXPECT_EQ(kube::get_string(resource(), {"status", "nextRotationTime"}),
+            format_rfc3339(kStart + std::chrono::hours(720)));
+  ASSERT_TRUE(r.requeue_at);
+  EXPECT_EQ(*r.requeue_at, kStart + std::chrono::hours(720));
+  ASSERT_FALSE(events.events.empty());
+  EXPECT_EQ(events.events.back().rfind("Normal Rotated", 0), 0u);
+  expect_no_leak({*pw});
+}
+
+TEST_F(ReconcilerTest, WaitsForTheIntervalThenRotatesKeepingThePrevious) {
+  create_dcs();
+  reconcile();
+  const auto first = *secret_key("password");
+  clock->advance(std::chrono::hours(1));
+  EXPECT_EQ(*reconcile().requeue_at, kStart + std::chrono::hours(720));
+  EXPECT_EQ(cloud->calls, 1);
+  clock->advance(std::chrono::hours(720));
+  reconcile();
+  EXPECT_EQ(cloud->calls, 2);
+  EXPECT_EQ(secret_key("previous-password"), first);
+  EXPECT_NE(secret_key("password"), first);
+  EXPECT_EQ(cloud->passwords["i-1"], *secret_key("password"));
+  EXPECT_EQ(kube::get_int(resource(), {"status", "rotationCount"}), 2);
+  expect_no_leak({first, *secret_key("password")});
+}
+
+TEST_F(ReconcilerTest, RotateNowOncePerDistinctValue) {
+  create_dcs();
+  reconcile();
+  set_annotation("one");
+  reconcile();
+  EXPECT_EQ(cloud->calls, 2);
+  reconcile();
+  EXPECT_EQ(cloud->calls, 2);
+  set_annotation("two");
+  reconcile();
+  EXPECT_EQ(cloud->calls, 3);
+  EXPECT_EQ(kube::get_string(resource(), {"status", "lastRotateNowValue"}), "two");
+}
+
+TEST_F(ReconcilerTest, UnknownOutcomeKeepsThePendingPasswordAndSendsItAgain) {
+  create_dcs();
+  cloud->script = {Script::kApplyThenLose};
+  const Result r = reconcile();
+  EXPECT_TRUE(r.error);
+  const auto pending = secret_key(kPendingKey);
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(cloud->passwords["i-1"], *pending);  // the cloud took it; the Secret holds it
+  EXPECT_EQ(condition("Degraded"), "True");
+  EXPECT_EQ(condition("Rotating"), "True");
+  reconcile();
+  EXPECT_EQ(cloud->calls, 2);
+  EXPECT_EQ(secret_key("password"), pending);
+  EXPECT_FALSE(secret_key(kPendingKey));
+  EXPECT_EQ(condition("Ready"), "True");
+  expect_no_leak({*pending});
+}
+
+TEST_F(ReconcilerTest, ACommitLostAfterTheCloudTookThePasswordIsRolledForward) {
+  create_dcs();
+  // The cloud applies, then the Secret write fails (as if rotor died before committing).
+  api.fail_next(1, kube::FakeApi::make_error(kube::ErrorKind::kServerError),
+                kube::FakeApi::Verb::kReplace, res::kSecrets);
+  EXPECT_TRUE(reconcile().error);
+  const auto pending = secret_key(kPendingKey);
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(cloud->passwords["i-1"], *pending);
+  EXPECT_FALSE(secret_key("password"));
+  reconcile();
+  EXPECT_EQ(secret_key("password"), pending);
+  EXPECT_EQ(cloud->passwords["i-1"], *secret_key("password"));
+}
+
+TEST_F(ReconcilerTest, WrongOldPasswordDegradesOnceAndWaitsForAPerson) {
+  create_dcs(R"(,"method":"Change")");
+  ASSERT_TRUE(api.create(res::kSecrets, "team",
+                         obj(R"({"metadata":{"name":"cache-pw"},"data":{"password":")" +
+                             base64_encode("Wrong-Old-1") + R"("}})")));
+  cloud->passwords["i-1"] = "Real-Current-1";
+  reconcile();
+  EXPECT_EQ(cloud->calls, 1);
+  EXPECT_EQ(condition("Degraded"), "True");
+  EXPECT_EQ(condition("Degraded", "reason"), "WrongOldPassword");
+  EXPECT_FALSE(secret_key(kPendingKey));
+  for (int i = 0; i < 5; ++i) {
+    clock->advance(std::chrono::hours(1000));
+    reconcile();
+  }
+  EXPECT_EQ(cloud->calls, 1);  // never retried: no walk towards a lockout
+  // A person fixes the Secret: one more attempt, which now succeeds.
+  ASSERT_TRUE(
+      api.patch(res::kSecrets, "team", "cache-pw", kube::PatchType::kMerge,
+                obj(R"({"data":{"password":")" + base64_encode("Real-Current-1") + R"("}})")));
+  reconcile();
+  EXPECT_EQ(cloud->calls, 2);
+  EXPECT_EQ(condition("Ready"), "True");
+  EXPECT_EQ(secret_key("previous-password"), "Real-Current-1");
+  expect_no_leak({"Wrong-Old-1", "Real-Current-1", *secret_key("password")});
+}
+
+TEST_F(ReconcilerTest, ResetUnsupportedFallsBackToChangeAndRemembers) {
+  create_dcs();
+  ASSERT_TRUE(api.create(res::kSecrets, "team",
+                         obj(R"({"metadata":{"name":"cache-pw"},"data":{"password":")" +
+                             base64_encode("Current-Pw-1") + R"("}})")));
+  cloud->passwords["i-1"] = "Current-Pw-1";
+  cloud->reset_unsupported = true;
+  reconcile();
+  EXPECT_EQ(cloud->call_log, (std::vector<std::string>{"reset:i-1", "change:i-1"}));
+  EXPECT_EQ(cloud->passwords["i-1"], *secret_key("password"));
+  const Json after = resource();
+  EXPECT_TRUE(kube::find(after, {"status", "resetUnsupported"})->as_bool());
+  set_annotation("again");
+  reconcile();
+  EXPECT_EQ(cloud->call_log.back(), "change:i-1");
+  EXPECT_EQ(cloud->call_log.size(), 3u);  // straight to change
+}
+
+TEST_F(ReconcilerTest, AnUnknownChangeAnsweredWrongOldLaterIsTakenAsApplied) {
+  create_dcs(R"(,"method":"Change")");
+  ASSERT_TRUE(api.create(res::kSecrets, "team",
+                         obj(R"({"metadata":{"name":"cache-pw"},"data":{"password":")" +
+                             base64_encode("Current-Pw-1") + R"("}})")));
+  cloud->passwords["i-1"] = "Current-Pw-1";
+  cloud->script = {Script::kApplyThenLose};
+  reconcile();
+  const auto pending = secret_key(kPendingKey);
+  ASSERT_TRUE(pending);
+  reconcile();  // change(old=Current-Pw-1) is now refused: the first one had applied
+  EXPECT_EQ(secret_key("password"), pending);
+  EXPECT_EQ(cloud->passwords["i-1"], *pending);
+  bool assumed = false;
+  for (const auto& e : events.events) assumed |= e.rfind("Warning AssumedApplied", 0) == 0;
+  EXPECT_TRUE(assumed);
+}
+
+TEST_F(ReconcilerTest, LockedWaitsUntilTheLockEnds) {
+  create_dcs();
+  cloud->script = {Script::kLocked};
+  const Result r = reconcile();
+  ASSERT_TRUE(r.requeue_at);
+  EXPECT_EQ(*r.requeue_at, kStart + std::chrono::minutes(3));
+  EXPECT_EQ(condition("Locked"), "True");
+  clock->advance(std::chrono::minutes(1));
+  reconcile();
+  EXPECT_EQ(cloud->calls, 1);
+  clock->advance(std::chrono::minutes(3));
+  reconcile();
+  EXPECT_EQ(cloud->calls, 2);
+  EXPECT_EQ(condition("Locked"), "False");
+  EXPECT_EQ(cloud->passwords["i-1"], *secret_key("password"));
+}
+
+TEST_F(ReconcilerTest, AClusterAccountMustAllowTheNamespace) {
+  ASSERT_TRUE(
+      api.create(res::kSecrets, "rotor-system",
+                 obj(R"({"metadata":{"name":"creds"},
+      "data":{"accessKey":")" +
+                     base64_encode("AK") + R"(","secretKey":")" + base64_encode("SK") + R"("}})")));
+  ASSERT_TRUE(api.create(res::kClusterCloudAccounts, "", obj(R"({"metadata":{"name":"shared"},
+      "spec":{"region":"eu-de","projectId":"p1","credentials":{"secretRef":{"name":"creds","namespace":"rotor-system"}},
+      "allowedNamespaces":{"names":["other"]}}})")));
+  ASSERT_TRUE(api.create(res::kDcsInstances, "team", obj(R"({"metadata":{"name":"cache"},
+      "spec":{"cloudAccountRef":{"name":"shared","kind":"ClusterCloudAccount"},"instanceId":"i-1",
+      "rotation":{"interval":"720h"},"secret":{"name":"cache-pw"}}})")));
+  reconcile();
+  EXPECT_EQ(cloud->calls, 0);
+  EXPECT_FALSE(secret_key(kPendingKey));
+  EXPECT_EQ(condition("Ready", "reason"), "AccountNotAllowed");
+  ASSERT_TRUE(api.patch(res::kClusterCloudAccounts, "", "shared", kube::PatchType::kMerge,
+                        obj(R"({"spec":{"allowedNamespaces":{"names":["team"]}}})")));
+  reconcile();
+  EXPECT_EQ(cloud->calls, 1);
+  EXPECT_EQ(condition("Ready"), "True");
+}
+
+TEST_F(ReconcilerTest, BadInputGetsAClearConditionAndNoCall) {
+  ASSERT_TRUE(api.create(res::kDcsInstances, "team", obj(R"({"metadata":{"name":"cache"},
+      "spec":{"cloudAccountRef":{"name":"acct"},"instanceId":"i-1",
+      "rotation":{"schedule":"61 * * * *"},"secret":{"name":"cache-pw"}}})")));
+  reconcile();
+  EXPECT_EQ(condition("Ready", "reason"), "InvalidSchedule");
+  EXPECT_EQ(cloud->calls, 0);
+  ASSERT_TRUE(api.patch(
+      res::kDcsInstances, "team", "cache", kube::PatchType::kMerge,
+      obj(R"({"spec":{"rotation":{"schedule":null,"interval":"1h"},"cloudAccountRef":{"name":"missing"}}})")));
+  reconcile();
+  EXPECT_EQ(condition("Ready", "reason"), "AccountNotFound");
+  EXPECT_EQ(cloud->calls, 0);
+}
+
+TEST_F(ReconcilerTest, TheSecretSurvivesTheResource) {
+  create_dcs();
+  reconcile();
+  ASSERT_TRUE(api.remove(res::kDcsInstances, "team", "cache"));
+  EXPECT_FALSE(reconcile().error);
+  EXPECT_TRUE(secret_key("password"));
+}
+
+}  // namespace
+}  // namespace rotor::controller
