@@ -1,0 +1,1 @@
+"""Helpers the Python tests share: starting the simulator, Redis, rotor, and kubectl."""

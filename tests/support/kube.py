@@ -1,0 +1,39 @@
+"""kubectl as an independent client of the test control plane."""
+import base64
+import json
+import subprocess
+
+
+class Kubectl:
+    def __init__(self, kubeconfig):
+        self.kubeconfig = str(kubeconfig)
+
+    def run(self, *args, input=None, check=True):
+        out = subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig, *args], input=input,
+                             capture_output=True, text=True, timeout=60)
+        if check and out.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed: {out.stderr}")
+        return out
+
+    def apply(self, manifest, namespace=None):
+        args = ["apply", "-f", "-"] + (["-n", namespace] if namespace else [])
+        return self.run(*args, input=manifest if isinstance(manifest, str) else json.dumps(manifest))
+
+    def get(self, kind, name, namespace=None):
+        args = ["get", kind, name, "-o", "json"] + (["-n", namespace] if namespace else [])
+        out = self.run(*args, check=False)
+        return json.loads(out.stdout) if out.returncode == 0 else None
+
+    def secret_data(self, name, namespace):
+        """The Secret's data, decoded; None when the Secret does not exist."""
+        s = self.get("secret", name, namespace)
+        if s is None:
+            return None
+        return {k: base64.b64decode(v).decode() for k, v in (s.get("data") or {}).items()}
+
+    def condition(self, kind, name, namespace, ctype):
+        obj = self.get(kind, name, namespace) or {}
+        for c in obj.get("status", {}).get("conditions", []):
+            if c["type"] == ctype:
+                return c
+        return None
