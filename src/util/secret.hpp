@@ -9,10 +9,17 @@
 
 namespace rotor {
 
+// Overwrites a plain buffer that held secret material.
+void cleanse(std::string& s) noexcept;
+
 class Secret {
  public:
   Secret() = default;
-  explicit Secret(std::string value) : value_(std::move(value)) {}
+  // Takes the caller's buffer and wipes what a short string leaves behind in it (small
+  // strings live inside the object, so a move copies their bytes).
+  explicit Secret(std::string&& value) : value_(std::move(value)) { cleanse(value); }
+  explicit Secret(const std::string& value) : value_(value) {}
+  explicit Secret(const char* value) : value_(value) {}
   Secret(const Secret& other) : value_(other.value_) {}
   Secret(Secret&& other) noexcept : value_(std::move(other.value_)) { other.wipe(); }
   Secret& operator=(const Secret& other);
@@ -30,8 +37,5 @@ class Secret {
   void wipe() noexcept;
   std::string value_;
 };
-
-// Overwrites a plain buffer that held secret material.
-void cleanse(std::string& s) noexcept;
 
 }  // namespace rotor
