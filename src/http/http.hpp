@@ -6,9 +6,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "util/secret.hpp"
 
 namespace rotor::http {
 
@@ -62,11 +66,32 @@ struct Result {
   bool ok() const { return response.has_value(); }
 };
 
+// Receives a response body piece by piece as it arrives; returns false to stop reading.
+using BodySink = std::function<bool(std::string_view chunk)>;
+
 class Client {
  public:
   virtual ~Client() = default;
   virtual Result send(const Request& request) = 0;
+  // For long-lived responses (Kubernetes watches): a 2xx body goes to `sink` piece by piece
+  // as it arrives instead of into Response::body; any other status's body is collected as
+  // send() does. Returns when the body has ended, `sink` returned false, or `stop` was
+  // requested (the connection is then closed, which also interrupts a read that is waiting).
+  // The result has a response when the body was read to its end or reading was stopped on
+  // purpose; a transport failure, including one in the middle of the body, is an error.
+  // The default implementation sends and hands over the whole body at once, enough for
+  // clients that answer from memory.
+  virtual Result stream(const Request& request, const BodySink& sink, std::stop_token stop = {});
 };
+
+inline Result Client::stream(const Request& request, const BodySink& sink, std::stop_token) {
+  Result result = send(request);
+  if (result.ok() && result.response->status / 100 == 2) {
+    if (!result.response->body.empty()) sink(result.response->body);
+    result.response->body.clear();
+  }
+  return result;
+}
 
 struct ClientOptions {
   std::chrono::milliseconds timeout{30000};
@@ -75,6 +100,12 @@ struct ClientOptions {
   // Client certificate authentication (kubeconfig client-certificate / client-key).
   std::string client_cert_file;
   std::string client_key_file;
+  // The same material as PEM text in memory (kubeconfig *-data fields), so that no key has
+  // to be written to disk. A ca_pem, unlike ca_file, replaces the system store: a client
+  // given its cluster's CA must trust that CA only.
+  std::string ca_pem;
+  std::string client_cert_pem;  // with client_key_pem; the certificate may be a chain
+  Secret client_key_pem;
 };
 
 // The production client (cpprestsdk).

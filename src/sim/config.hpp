@@ -1,0 +1,32 @@
+#pragma once
+// rotor-cloudsim's YAML configuration, read into the JSON documents the admin API takes:
+//
+//   seed: 42
+//   access_keys:
+//     - {ak: AK1, sk_file: ak1.sk}          # or sk: ..., plus security_token: ...
+//   iam_users:
+//     - {name: rotor, password: "...", domain: acme}
+//   faults: {latency_ms: 0, throttle_next: 0}
+//   instances:
+//     - {id: dcs-1, service: dcs, project_id: p1, password: "...", doc_version: dcs-reset-002}
+#include <string>
+
+#include <yaml-cpp/yaml.h>
+
+#include "sim/spec.hpp"
+
+namespace rotor::sim {
+
+// YAML to JSON. Scalars stay strings (a password of digits must not become a number),
+// except under the keys whose values are numbers or booleans (redis_port, *_rate, *_next,
+// latency_ms, busy_calls, password_free, reset_unsupported, unlock, seed).
+Json yaml_to_json(const YAML::Node& node);
+
+// Reads `path`; `sk_file` entries are read (relative to the file's directory) into `sk`.
+// Throws SpecError naming the problem.
+Json load_config_file(const std::string& path);
+
+// A secret from a file: its content without the trailing newline. Throws SpecError.
+std::string read_secret_file(const std::string& path);
+
+}  // namespace rotor::sim
