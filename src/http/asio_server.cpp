@@ -8,8 +8,10 @@
 #include <boost/asio.hpp>
 #include <charconv>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -23,46 +25,26 @@ using tcp = asio::ip::tcp;
 namespace {
 
 const char* reason(int status) {
-  switch (status) {
-    case 100:
-      return "Continue";
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 411:
-      return "Length Required";
-    case 413:
-      return "Payload Too Large";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Unknown";
-  }
+  static const std::map<int, const char*> kReasons = {{100, "Continue"},
+                                                      {200, "OK"},
+                                                      {201, "Created"},
+                                                      {204, "No Content"},
+                                                      {400, "Bad Request"},
+                                                      {401, "Unauthorized"},
+                                                      {403, "Forbidden"},
+                                                      {404, "Not Found"},
+                                                      {405, "Method Not Allowed"},
+                                                      {409, "Conflict"},
+                                                      {411, "Length Required"},
+                                                      {413, "Payload Too Large"},
+                                                      {429, "Too Many Requests"},
+                                                      {431, "Request Header Fields Too Large"},
+                                                      {500, "Internal Server Error"},
+                                                      {502, "Bad Gateway"},
+                                                      {503, "Service Unavailable"},
+                                                      {504, "Gateway Timeout"}};
+  const auto it = kReasons.find(status);
+  return it == kReasons.end() ? "Unknown" : it->second;
 }
 
 std::string trim(std::string_view s) {
@@ -114,7 +96,10 @@ struct Server::Impl {
   Handler handler;
   ServerOptions options;
   asio::io_context io;
-  tcp::acceptor acceptor{io};
+  // Keeps the workers in run() until stop() is done: without it they return as soon as no
+  // operation is pending, and the closes stop() posts would never run.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  tcp::acceptor acceptor{asio::make_strand(io)};  // a strand: stop() closes it from outside
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   bool running = false;  // guarded by mu
@@ -341,6 +326,7 @@ int Server::start(const std::string& host, int port) {
     throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " +
                              e.what());
   }
+  s.work.emplace(s.io.get_executor());
   s.accept();
   for (int i = 0; i < std::max(1, s.options.threads); ++i) {
     s.threads.emplace_back([&s] { s.io.run(); });
@@ -355,10 +341,15 @@ void Server::stop() {
     if (!s.running || s.stopping) return;
   }
   s.stopping = true;
-  asio::post(s.acceptor.get_executor(), [&s] {
+  // Closed on its strand (never beside a running accept handler), and waited for: once stop()
+  // returns, connecting is refused.
+  std::promise<void> acceptor_closed;
+  asio::post(s.acceptor.get_executor(), [&s, &acceptor_closed] {
     boost::system::error_code ignored;
     s.acceptor.close(ignored);
+    acceptor_closed.set_value();
   });
+  acceptor_closed.get_future().wait();
   std::vector<std::shared_ptr<Impl::Connection>> live;
   {
     std::lock_guard lock(s.mu);
@@ -385,6 +376,7 @@ void Server::stop() {
     if (std::chrono::steady_clock::now() > deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  s.work.reset();
   s.io.stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();

@@ -29,18 +29,6 @@ AuthResult by_token(const std::string& token, State& state, TimePoint now) {
 }
 
 AuthResult check_signature(const http::ServerRequest& req, const cloud::ParsedAuthorization& auth,
-                           State& state, TimePoint now);
-
-AuthResult by_signature(const http::ServerRequest& req, const std::string& header, State& state,
-                        TimePoint now) {
-  cloud::ParsedAuthorization auth;
-  if (!cloud::parse_authorization(header, auth)) return refuse("verify aksk signature fail");
-  AuthResult r = check_signature(req, auth, state, now);
-  r.claimed = "ak:" + auth.access_key;
-  return r;
-}
-
-AuthResult check_signature(const http::ServerRequest& req, const cloud::ParsedAuthorization& auth,
                            State& state, TimePoint now) {
   const auto it = state.access_keys.find(auth.access_key);
   if (it == state.access_keys.end()) return refuse("ak not found");
@@ -77,6 +65,15 @@ AuthResult check_signature(const http::ServerRequest& req, const cloud::ParsedAu
   AuthResult r;
   r.principal =
       Principal{"ak:" + auth.access_key, req.headers.get("X-Project-Id").value_or(""), false};
+  return r;
+}
+
+AuthResult by_signature(const http::ServerRequest& req, const std::string& header, State& state,
+                        TimePoint now) {
+  cloud::ParsedAuthorization auth;
+  if (!cloud::parse_authorization(header, auth)) return refuse("verify aksk signature fail");
+  AuthResult r = check_signature(req, auth, state, now);
+  r.claimed = "ak:" + auth.access_key;
   return r;
 }
 
