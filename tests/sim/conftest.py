@@ -1,51 +1,13 @@
 """Fixtures that run rotor-cloudsim (and, when asked, a real redis-server) for a test."""
-import json
 import pathlib
 import shutil
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
+import sys
 
 import pytest
 
-from simenv import AK, PROJECT, SK
-
-
-class CloudSim:
-    """A running rotor-cloudsim: its URL and its admin API."""
-
-    def __init__(self, proc, url, stderr_path):
-        self.proc = proc
-        self.url = url
-        self.stderr_path = stderr_path
-
-    def admin(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.loads(resp.read() or b"{}")
-
-    def put_instance(self, instance_id, **spec):
-        return self.admin("PUT", "/_sim/instances/" + instance_id, spec)
-
-    def instance(self, instance_id):
-        return self.admin("GET", "/_sim/instances/" + instance_id)
-
-    def calls(self):
-        return self.admin("GET", "/_sim/calls")["calls"]
-
-    def stderr(self):
-        return pathlib.Path(self.stderr_path).read_text()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from simenv import AK, PROJECT, SK  # noqa: E402
+from support.procs import CloudSim, Redis  # noqa: E402
 
 
 @pytest.fixture
@@ -53,10 +15,7 @@ def cloudsim(build_dir, tmp_path):
     binary = pathlib.Path(build_dir) / "rotor-cloudsim"
     if not binary.exists():
         pytest.skip(f"{binary} is not built")
-    sk_file = tmp_path / "sk"
-    sk_file.write_text(SK + "\n")
-    config = tmp_path / "cloudsim.yaml"
-    config.write_text(
+    config = (
         "seed: 7\n"
         "iam_users:\n"
         "  - {name: rotor, password: \"Iam#Passw0rd\", domain: acme}\n"
@@ -67,19 +26,10 @@ def cloudsim(build_dir, tmp_path):
         f"  - {{id: rmq1, service: rabbitmq, project_id: {PROJECT}, password: \"Old#Passw0rd1\"}}\n"
     )
     port_file = tmp_path / "url"
-    stderr_path = tmp_path / "cloudsim.stderr"
-    with open(stderr_path, "w") as err:
-        proc = subprocess.Popen(
-            [str(binary), "--listen", "127.0.0.1:0", "--config", str(config), "--ak", AK,
-             "--sk-file", str(sk_file), "--port-file", str(port_file)],
-            stdout=subprocess.PIPE, stderr=err, text=True)
-    url = proc.stdout.readline().strip()
-    assert url.startswith("http://127.0.0.1:"), pathlib.Path(stderr_path).read_text()
-    assert port_file.read_text().strip() == url
-    sim = CloudSim(proc, url, stderr_path)
+    sim = CloudSim(binary, tmp_path, config, AK, SK, ["--port-file", str(port_file)])
+    assert port_file.read_text().strip() == sim.url
     yield sim
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=10) == 0
+    assert sim.stop() == 0
     log = sim.stderr()
     # The log shows every call and never a secret.
     assert SK not in log
@@ -90,26 +40,8 @@ def cloudsim(build_dir, tmp_path):
 @pytest.fixture
 def redis_server(tmp_path):
     """A throwaway redis-server on a free port, password "Old#Passw0rd1"."""
-    binary = shutil.which("redis-server")
-    if not binary or not shutil.which("redis-cli"):
+    if not shutil.which("redis-server") or not shutil.which("redis-cli"):
         pytest.skip("redis-server / redis-cli not installed")
-    port = free_port()
-    data = tmp_path / "redis"
-    data.mkdir()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(data), "--requirepass", "Old#Passw0rd1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        pytest.fail("redis-server did not start")
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    redis = Redis(tmp_path / "redis", "Old#Passw0rd1")
+    yield redis.port
+    redis.stop()

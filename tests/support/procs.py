@@ -30,7 +30,7 @@ def wait_for(predicate, timeout, interval=0.2, what="condition"):
 class CloudSim:
     """A running rotor-cloudsim: its URL and its admin API."""
 
-    def __init__(self, binary, workdir, config_yaml, ak, sk):
+    def __init__(self, binary, workdir, config_yaml, ak, sk, extra_args=()):
         workdir = pathlib.Path(workdir)
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "sk").write_text(sk + "\n")
@@ -39,7 +39,7 @@ class CloudSim:
         with open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(
                 [str(binary), "--listen", "127.0.0.1:0", "--config", str(workdir / "cloudsim.yaml"),
-                 "--ak", ak, "--sk-file", str(workdir / "sk")],
+                 "--ak", ak, "--sk-file", str(workdir / "sk"), *extra_args],
                 stdout=subprocess.PIPE, stderr=err, text=True)
         self.url = self.proc.stdout.readline().strip()
         assert self.url.startswith("http://127.0.0.1:"), self.stderr()
