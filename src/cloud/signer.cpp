@@ -4,23 +4,12 @@
 #include <map>
 
 #include "util/crypto.hpp"
+#include "util/percent.hpp"
 
 namespace rotor::cloud {
 namespace {
 
 constexpr const char* kAlgorithm = "SDK-HMAC-SHA256";
-
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '~' || c == '.';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string trim(std::string_view s) {
   const auto b = s.find_first_not_of(" \t");
@@ -44,34 +33,7 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 }  // namespace
 
 std::string sdk_escape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (unreserved(c)) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+  return percent_encode(s);
 }
 
 std::string canonical_uri(std::string_view raw_path) {
@@ -98,7 +60,8 @@ std::string canonical_query(std::string_view raw_query) {
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     const std::string key = percent_decode(pair.substr(0, eq));
-    const std::string value = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    const std::string value =
+        eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
     params[key].push_back(value);
   }
   std::string out;

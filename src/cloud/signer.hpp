@@ -17,10 +17,8 @@ struct AccessKey {
   Secret security_token;   // temporary credentials only; empty otherwise
 };
 
-// Percent-encodes every byte outside A-Z a-z 0-9 _ - ~ . as %XX (uppercase hex).
+// The SDKs' escaping: RFC 3986 percent-encoding (util/percent.hpp).
 std::string sdk_escape(std::string_view s);
-// Decodes %XX sequences (and leaves anything else as is); used on raw request paths.
-std::string percent_decode(std::string_view s);
 
 // The pieces of the canonical request, exposed for tests and for the verifier.
 std::string canonical_uri(std::string_view raw_path);

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "cloud/signer.hpp"
+#include "util/percent.hpp"
 
 namespace rotor::sim {
 namespace {
@@ -13,7 +14,7 @@ std::vector<std::string> segments(std::string_view path) {
   std::size_t start = 1;
   for (;;) {
     const auto pos = path.find('/', start);
-    out.push_back(cloud::percent_decode(path.substr(start, pos == path.npos ? pos : pos - start)));
+    out.push_back(percent_decode(path.substr(start, pos == path.npos ? pos : pos - start)));
     if (pos == path.npos) return out;
     start = pos + 1;
   }
