@@ -157,6 +157,22 @@ std::variant<AccountConfig, AccountFailure> AccountResolver::load(const RotatedR
     return fail("AccountInvalid", what + " has no credentials (secretRef or iam)");
   }
   version += "/" + secret_version;
+  if (const kube::Json* ca_ref = find(a, {"spec", "tls", "caSecretRef"})) {
+    std::string ca_version;
+    auto s = read_secret(*ca_ref, ca_version);
+    if (auto* f = std::get_if<AccountFailure>(&s)) {
+      if (f->reason == "CredentialsNotFound") f->reason = "CABundleNotFound";
+      return *f;
+    }
+    const std::string key = get_string(*ca_ref, {"key"}, "ca.crt");
+    auto pem = secret_value(std::get<kube::Object>(s), key);
+    if (!pem || pem->reveal().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      return fail("CABundleInvalid",
+                  "the CA Secret of " + what + " has no PEM certificates under key " + key);
+    }
+    cfg.ca_pem = pem->reveal();
+    version += "/" + ca_version;
+  }
   return cfg;
 }
 
@@ -179,6 +195,7 @@ class OwnedHttpCloud final : public cloud::PasswordApi {
   OwnedHttpCloud(const AccountConfig& cfg, const Clock& clock) {
     http::ClientOptions opts;
     opts.timeout = std::chrono::seconds(30);
+    opts.extra_ca_pem = cfg.ca_pem;
     client_ = http::make_client(opts);
     if (cfg.access_key) {
       auth_ = std::make_unique<cloud::AkSkAuthenticator>(*cfg.access_key, clock);

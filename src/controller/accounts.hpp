@@ -23,7 +23,7 @@ struct AccountConfig {
   cloud::Endpoints endpoints;
   std::optional<cloud::AccessKey> access_key;
   std::optional<cloud::IamUser> iam_user;
-  std::string ca_pem;  // extra CA certificates for the endpoints
+  std::string ca_pem;  // tls.caSecretRef: CA certificates trusted in addition to the system roots
 };
 
 // Builds the cloud client for an account; tests substitute an in-memory cloud.

@@ -153,7 +153,8 @@ class CpprestClient final : public Client {
     cfg.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(options_.timeout));
     cfg.set_validate_certificates(options_.verify_tls);
     if (!options_.ca_file.empty() || !options_.client_cert_file.empty() ||
-        !options_.ca_pem.empty() || !options_.client_cert_pem.empty()) {
+        !options_.ca_pem.empty() || !options_.client_cert_pem.empty() ||
+        !options_.extra_ca_pem.empty()) {
       const ClientOptions o = options_;
       cfg.set_ssl_context_callback([o](boost::asio::ssl::context& ctx) {
         if (!o.ca_pem.empty()) {
@@ -162,6 +163,8 @@ class CpprestClient final : public Client {
           ctx.add_certificate_authority(boost::asio::buffer(o.ca_pem));
         }
         if (!o.ca_file.empty()) ctx.load_verify_file(o.ca_file);
+        if (!o.extra_ca_pem.empty())
+          ctx.add_certificate_authority(boost::asio::buffer(o.extra_ca_pem));
         if (!o.client_cert_file.empty()) {
           ctx.use_certificate_chain_file(o.client_cert_file);
           ctx.use_private_key_file(o.client_key_file, boost::asio::ssl::context::pem);

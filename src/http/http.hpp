@@ -104,6 +104,8 @@ struct ClientOptions {
   // to be written to disk. A ca_pem, unlike ca_file, replaces the system store: a client
   // given its cluster's CA must trust that CA only.
   std::string ca_pem;
+  // PEM CA certificates trusted in addition to the system store (private cloud endpoints).
+  std::string extra_ca_pem;
   std::string client_cert_pem;  // with client_key_pem; the certificate may be a chain
   Secret client_key_pem;
 };

@@ -319,3 +319,31 @@ TEST_F(ReconcilerTest, TheSecretSurvivesTheResource) {
 
 }  // namespace
 }  // namespace rotor::controller
+
+namespace rotor::controller {
+namespace {
+
+TEST_F(ReconcilerTest, TheAccountsCaBundleReachesTheCloudClient) {
+  std::string seen_ca;
+  AccountResolver capturing{api, [&](const AccountConfig& cfg) {
+                              seen_ca = cfg.ca_pem;
+                              return cloud;
+                            }};
+  Reconciler r{{api, capturing, *clock, *random, events, log}};
+  ASSERT_TRUE(api.patch(res::kCloudAccounts, "team", "acct", kube::PatchType::kMerge,
+                        obj(R"({"spec":{"tls":{"caSecretRef":{"name":"private-ca"}}}})")));
+  create_dcs();
+  r.reconcile(ResourceKind::kDcsInstance, "team", "cache");
+  EXPECT_EQ(condition("Ready", "reason"), "CABundleNotFound");
+  EXPECT_EQ(cloud->calls, 0);
+  const std::string pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  ASSERT_TRUE(api.create(res::kSecrets, "team",
+                         obj(R"({"metadata":{"name":"private-ca"},"data":{"ca.crt":")" +
+                             base64_encode(pem) + R"("}})")));
+  r.reconcile(ResourceKind::kDcsInstance, "team", "cache");
+  EXPECT_EQ(seen_ca, pem);
+  EXPECT_EQ(condition("Ready"), "True");
+}
+
+}  // namespace
+}  // namespace rotor::controller
