@@ -22,18 +22,21 @@ Namespaces are kept after the run (without kube-controller-manager a deleted nam
 never finishes terminating); everything here is applied idempotently, so a rerun against
 the same control plane works.
 """
-import base64
 import json
 import os
 import pathlib
 import re
 import signal
 import subprocess
+import sys
 import time
 import uuid
 
 import pytest
 import yaml
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from support.kube import token_kubeconfig  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CRDS = ROOT / "crds"
@@ -86,27 +89,7 @@ def docs(text):
 
 
 def token_kubeconfig_for(admin_kubeconfig, namespace, name, path):
-    """A kubeconfig authenticating as ServiceAccount namespace/name: the admin kubeconfig's
-    server and CA, and a bearer token from the TokenRequest API."""
-    raw = json.loads(kubectl(admin_kubeconfig, "config", "view", "--raw", "-o", "json").stdout)
-    cluster = raw["clusters"][0]["cluster"]
-    token = kubectl(admin_kubeconfig, "create", "token", name, "-n", namespace,
-                    "--duration=1h").stdout.strip()
-    assert token.count(".") == 2, "expected a JWT from kubectl create token"
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "rotor", "cluster": {
-            "server": cluster["server"],
-            "certificate-authority-data": cluster["certificate-authority-data"]}}],
-        "users": [{"name": name, "user": {"token": token}}],
-        "contexts": [{"name": name, "context": {"cluster": "rotor", "user": name,
-                                                "namespace": namespace}}],
-        "current-context": name,
-    }
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(config))  # JSON is YAML
-    return path
+    return token_kubeconfig(admin_kubeconfig, namespace, name, path)
 
 
 def can_i(kubeconfig, verb, resource, namespace=None, subresource=None):

@@ -11,13 +11,16 @@ set. This module provides what they need and runs each one:
 
 Objects are created in the namespace `default` with a per-run suffix and deleted again.
 """
-import base64
 import json
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from support.kube import token_kubeconfig as write_token_kubeconfig  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("ROTOR_BUILD_DIR", ROOT / "build"))
@@ -59,28 +62,8 @@ def admin_kubeconfig(kubeconfig):
 def token_kubeconfig(admin_kubeconfig, tmp_path_factory):
     """A kubeconfig for the service account default/default: the admin kubeconfig's
     server and CA, and a bearer token from the TokenRequest API."""
-    raw = json.loads(kubectl(admin_kubeconfig, "config", "view", "--raw", "-o", "json"))
-    cluster = raw["clusters"][0]["cluster"]
-    token = kubectl(admin_kubeconfig, "create", "token", "default", "-n", "default",
-                    "--duration=1h").strip()
-    assert token.count(".") == 2, "expected a JWT from kubectl create token"
-    assert base64.b64decode(cluster["certificate-authority-data"]).startswith(b"-----BEGIN")
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "rotor", "cluster": {
-            "server": cluster["server"],
-            "certificate-authority-data": cluster["certificate-authority-data"]}}],
-        "users": [{"name": "sa-default", "user": {"token": token}}],
-        "contexts": [{"name": "sa", "context": {"cluster": "rotor", "user": "sa-default",
-                                                "namespace": "default"}}],
-        "current-context": "sa",
-    }
     path = tmp_path_factory.mktemp("kube-client") / "token.kubeconfig"
-    # JSON is YAML; the file holds a credential, so only we may read it.
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(config))
-    return path
+    return write_token_kubeconfig(admin_kubeconfig, "default", "default", path)
 
 
 def test_live_cases_exist():

@@ -37,3 +37,28 @@ class Kubectl:
             if c["type"] == ctype:
                 return c
         return None
+
+
+def token_kubeconfig(admin_kubeconfig, namespace, name, path):
+    """Writes a kubeconfig (mode 0600) authenticating as ServiceAccount namespace/name: the
+    admin kubeconfig's server and CA, and a bearer token from the TokenRequest API."""
+    admin = Kubectl(admin_kubeconfig)
+    raw = json.loads(admin.run("config", "view", "--raw", "-o", "json").stdout)
+    cluster = raw["clusters"][0]["cluster"]
+    token = admin.run("create", "token", name, "-n", namespace, "--duration=1h").stdout.strip()
+    assert token.count(".") == 2, "expected a JWT from kubectl create token"
+    assert base64.b64decode(cluster["certificate-authority-data"]).startswith(b"-----BEGIN")
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "rotor", "cluster": {
+            "server": cluster["server"],
+            "certificate-authority-data": cluster["certificate-authority-data"]}}],
+        "users": [{"name": name, "user": {"token": token}}],
+        "contexts": [{"name": name, "context": {"cluster": "rotor", "user": name,
+                                                "namespace": namespace}}],
+        "current-context": name,
+    }
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(config))  # JSON is YAML
+    return path
