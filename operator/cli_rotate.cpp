@@ -1,15 +1,16 @@
-// `rotor rotate`: rotates one instance's password once.
-//
-// The new password is written to OUT.pending (0600, fsynced) before the cloud is called and
-// renamed to OUT once applied. An interrupted run leaves OUT.pending behind; the next run
-// sends that same password again instead of a new one, so a password the cloud may have
-// taken is never lost.
+// `rotor rotate`: rotates one instance's password once, with the same engine as the
+// operator (rotation/engine.hpp). Its store is OUT.pending: the rotation record, saved (0600,
+// fsynced) before the cloud is called. An interrupted or unanswered run leaves it behind and
+// the next run continues that rotation instead of starting a new one; a refused old password
+// is remembered there too, so running the command again cannot walk into the lockout.
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
 
 #include "cli.hpp"
 #include "cloud/password_api.hpp"
+#include "rotation/engine.hpp"
+#include "rotation/file_store.hpp"
 #include "http/http.hpp"
 #include "services.hpp"
 #include "util/files.hpp"
@@ -133,67 +134,33 @@ int exit_code(OutcomeKind kind) {
       return kAuthFailed;
     case OutcomeKind::kUnknown:
       return kUnknown;
+    case OutcomeKind::kNotSent:
+      return kTryLater;
   }
   return kFailure;
 }
 
-// One call of the chosen method; `auto` falls back to change on DCS.4839.
-cloud::Outcome call_cloud(const Request& r, cloud::PasswordApi& api, const Secret& next) {
-  switch (r.service) {
+rotation::Service service_of(ServiceName s) {
+  switch (s) {
     case ServiceName::kDdm:
-      return api.ddm_reset(r.ref, r.username, next);
+      return rotation::Service::kDdm;
     case ServiceName::kKafka:
-      return api.dms_reset(r.ref, cloud::DmsEngine::kKafka, next);
+      return rotation::Service::kKafka;
     case ServiceName::kRabbitMq:
-      return api.dms_reset(r.ref, cloud::DmsEngine::kRabbitMq, next);
+      return rotation::Service::kRabbitMq;
     case ServiceName::kDcs:
       break;
   }
-  if (r.method != Method::kChange) {
-    cloud::Outcome o = api.dcs_reset(r.ref, next, r.password_free);
-    if (r.method == Method::kReset || o.kind != OutcomeKind::kResetUnsupported) return o;
-    std::cerr
-        << "rotor rotate: reset is not supported for this instance (DCS.4839); changing instead\n";
-    if (r.old_password_file.empty()) {
-      o.message += "; --old-password-file is needed to change the password instead";
-      return o;
-    }
-  }
-  std::string error;
-  const auto old_password = read_secret_file(r.old_password_file, error);
-  if (!old_password) {
-    cloud::Outcome o;
-    o.kind = OutcomeKind::kRejected;
-    o.message = error;
-    return o;
-  }
-  return api.dcs_change(r.ref, *old_password, next);
+  return rotation::Service::kDcs;
 }
 
-// The password to send: the one an interrupted run left pending, or a new one.
-std::optional<Secret> pending_password(const Request& r, const std::string& pending_path,
-                                       bool& inherited, std::string& error) {
-  const auto policy = password::make_policy(policy_call(r.service, r.method == Method::kChange),
-                                            r.password_options);
-  inherited = file_exists(pending_path);
-  if (inherited) {
-    auto pw = read_secret_file(pending_path, error);
-    if (!pw) return std::nullopt;
-    if (auto broken = password::validate(policy.rules, pw->reveal(), r.username)) {
-      error = pending_path + " holds a password that breaks the policy (" + *broken +
-              "); remove it only if you know the cloud never took it";
-      return std::nullopt;
-    }
-    std::cerr << "rotor rotate: re-sending the pending password left by an interrupted run\n";
-    return pw;
-  }
-  auto random = make_system_random();
-  Secret pw = password::generate(policy, *random);
-  if (auto err = write_new_private_file(pending_path, pw)) {
-    error = *err;
-    return std::nullopt;
-  }
-  return pw;
+// The exit code for a pass that did not rotate.
+int exit_code(const rotation::Report& rep) {
+  if (rep.store_failed) return kFailure;
+  if (rep.answer && rep.answer->kind != OutcomeKind::kApplied) return exit_code(rep.answer->kind);
+  if (rep.reason == "Locked") return kLocked;
+  if (rep.reason == "InternalError") return kFailure;
+  return kRejected;  // blocked: a person must act first
 }
 
 }  // namespace
@@ -241,58 +208,47 @@ int rotate(const Args& args) {
   }
   cloud::AccessKey key{*ak, Secret(*sk), Secret(env("CLOUD_SDK_SECURITY_TOKEN").value_or(""))};
 
-  const std::string pending_path = r.password_file + ".pending";
-  bool inherited = false;
-  Secret next;
-  if (!r.password_free) {
-    std::string error;
-    try {
-      auto pw = pending_password(r, pending_path, inherited, error);
-      if (!pw) {
-        print_error(kCmd, error);
-        return kFailure;
-      }
-      next = std::move(*pw);
-    } catch (const password::PolicyError& e) {
-      print_error(kCmd, e.what());
-      return kUsage;
-    }
+  rotation::Intent intent;
+  try {
+    intent.policy = password::make_policy(policy_call(r.service, r.method == Method::kChange),
+                                          r.password_options);
+  } catch (const password::PolicyError& e) {
+    print_error(kCmd, e.what());
+    return kUsage;
   }
+  intent.target = {service_of(r.service), r.ref.project_id, r.ref.instance_id, r.username};
+  intent.method = r.method == Method::kChange  ? rotation::Method::kChange
+                  : r.method == Method::kReset ? rotation::Method::kReset
+                                               : rotation::Method::kAuto;
+  intent.password_free = r.password_free;
 
   SystemClock clock;
   cloud::AkSkAuthenticator auth(std::move(key), clock);
   auto client = http::make_client(r.http);
   cloud::HttpPasswordApi api(r.endpoints, auth, *client);
-  const cloud::Outcome outcome = call_cloud(r, api, next);
-
-  if (outcome.applied()) {
-    if (!r.password_free) {
-      if (auto err = durable_rename(pending_path, r.password_file)) {
-        print_error(kCmd, "applied, but " + *err + "; the new password is in " + pending_path);
-        return kFailure;
-      }
-    }
+  auto random = make_system_random();
+  rotation::FileStore store(r.password_file, r.old_password_file);
+  const rotation::Report rep = rotation::run_pass(intent, {api, store, clock, *random, nullptr, ""});
+  for (const auto& n : rep.notices) {
+    if (n.reason != "Rotated" && n.reason != rep.reason) std::cerr << "rotor rotate: " << n.message << "\n";
+  }
+  if (rep.rotated) {
     std::cerr << "rotor rotate: applied"
               << (r.password_free ? " (password-free)" : "; new password in " + r.password_file)
               << "\n";
     return kOk;
   }
-  std::string message = outcome.describe();
-  if (outcome.kind == OutcomeKind::kLocked && outcome.lock_left) {
-    message += "; locked until " + format_rfc3339(clock.now() + *outcome.lock_left);
-  }
-  if (outcome.kind == OutcomeKind::kUnknown) {
-    message += "; the cloud may have applied it: the password is kept in " + pending_path +
-               " and re-sent by the next run";
-  } else if (!r.password_free && !inherited) {
-    // Definitely not applied by this run, which created the pending file: drop it. A file
-    // inherited from an interrupted run stays: that run's call may have been applied.
-    durable_remove(pending_path);
-  } else if (inherited) {
-    message += "; " + pending_path + " is kept: an earlier interrupted run may have applied it";
-  }
+  std::string message = rep.reason + ": " + rep.message;
+  if (rep.record.locked_until && *rep.record.locked_until > clock.now())
+    message += "; locked until " + format_rfc3339(*rep.record.locked_until);
+  if (rep.record.blocked_reason == "ResetUnsupported" ||
+      rep.record.blocked_reason == "NoCurrentPassword")
+    message += "; pass --old-password-file to change the password instead";
+  if (rep.record.in_flight())
+    message += "; the pending password is kept in " + store.record_path() +
+               " and sent again by the next run";
   print_error(kCmd, message);
-  return exit_code(outcome.kind);
+  return exit_code(rep);
 }
 
 }  // namespace rotor::cli

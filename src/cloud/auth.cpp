@@ -3,6 +3,19 @@
 #include "util/json.hpp"
 
 namespace rotor::cloud {
+namespace {
+
+// Without a token the password call is never made, so a failed token request is never
+// "maybe applied" (kUnknown). A refusal (400/401/403, an auth code) is the credentials'
+// fault and must not be repeated (IAM locks the user); anything else is "try later".
+OutcomeKind token_failure_kind(const Outcome& o) {
+  if (o.kind == OutcomeKind::kThrottled) return OutcomeKind::kThrottled;
+  const bool refused = o.kind == OutcomeKind::kAuthFailed || o.http_status == 400 ||
+                       o.http_status == 401 || o.http_status == 403;
+  return refused ? OutcomeKind::kAuthFailed : OutcomeKind::kNotSent;
+}
+
+}  // namespace
 
 std::optional<Outcome> AkSkAuthenticator::authenticate(http::Request& request) {
   sign_request(request, key_, clock_);
@@ -48,13 +61,15 @@ std::optional<Outcome> IamTokenAuthenticator::fetch_token() {
   cleanse(req.body);
   Outcome outcome = interpret(CallKind::kIamToken, result, {&user_.password});
   if (!outcome.applied()) {
+    outcome.kind = token_failure_kind(outcome);
     outcome.message = "IAM token request failed: " + outcome.message;
     return outcome;
   }
   const auto& resp = *result.response;
   const auto token = resp.headers.get("X-Subject-Token");
   if (!token || token->empty()) {
-    outcome.kind = OutcomeKind::kAuthFailed;
+    // IAM took the password but gave no token: nothing to hold against the credentials.
+    outcome.kind = OutcomeKind::kNotSent;
     outcome.message = "IAM answered without an X-Subject-Token header";
     return outcome;
   }

@@ -39,8 +39,11 @@ struct IamUser {
   std::string project_id;
 };
 
-// Tokens are valid 24 hours; one is reused until `kRefreshMargin` before it expires. A 401
-// from IAM is reported once and not retried: repeated wrong passwords lock the IAM user.
+// Tokens are valid 24 hours; one is reused until `kRefreshMargin` before it expires. A failed
+// token request means the password call was not made: a refusal (400/401/403) is kAuthFailed,
+// 429 kThrottled, anything else (timeout, 5xx) kNotSent. This class fetches again on the next
+// call; AuthGate (auth_gate.hpp) is what stops a refused password from being tried again,
+// since repeated wrong passwords lock the IAM user.
 class IamTokenAuthenticator final : public Authenticator {
  public:
   static constexpr auto kRefreshMargin = std::chrono::minutes(30);

@@ -20,6 +20,7 @@ enum class OutcomeKind {
   kThrottled,         // 429 / APIG.0308; retry after a few seconds
   kAuthFailed,        // 401/403: credentials are wrong or not allowed; not retried in a loop
   kUnknown,           // no answer or a 5xx: the password may or may not have been applied
+  kNotSent,           // the password call was not made: nothing was sent; retry later
 };
 const char* to_string(OutcomeKind kind);
 

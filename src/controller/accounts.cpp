@@ -1,5 +1,7 @@
 #include "controller/accounts.hpp"
 
+#include <algorithm>
+
 #include "kube/json.hpp"
 #include "util/base64.hpp"
 
@@ -192,11 +194,11 @@ namespace {
 // Owns what an HttpPasswordApi borrows.
 class OwnedHttpCloud final : public cloud::PasswordApi {
  public:
-  OwnedHttpCloud(const AccountConfig& cfg, const Clock& clock) {
+  OwnedHttpCloud(const AccountConfig& cfg, const Clock& clock, const HttpCloudOptions& options) {
     http::ClientOptions opts;
     opts.timeout = std::chrono::seconds(30);
     opts.extra_ca_pem = cfg.ca_pem;
-    client_ = http::make_client(opts);
+    client_ = options.make_client ? options.make_client(opts) : http::make_client(opts);
     if (cfg.access_key) {
       auth_ = std::make_unique<cloud::AkSkAuthenticator>(*cfg.access_key, clock);
     } else {
@@ -229,9 +231,11 @@ class OwnedHttpCloud final : public cloud::PasswordApi {
 
 }  // namespace
 
-CloudFactory make_http_cloud_factory(const Clock& clock) {
-  return [&clock](const AccountConfig& cfg) -> std::shared_ptr<cloud::PasswordApi> {
-    return std::make_shared<OwnedHttpCloud>(cfg, clock);
+CloudFactory make_http_cloud_factory(const Clock& clock, HttpCloudOptions options) {
+  options.auth_cooldown = std::max<Duration>(options.auth_cooldown, kMinAuthCooldown);
+  return [&clock, options](const AccountConfig& cfg) -> std::shared_ptr<cloud::PasswordApi> {
+    return std::make_shared<cloud::AuthGate>(std::make_shared<OwnedHttpCloud>(cfg, clock, options),
+                                             cfg.id, clock, options.auth_cooldown);
   };
 }
 

@@ -2,7 +2,8 @@
 // From a resource's cloudAccountRef to a client of the cloud: finds the CloudAccount (same
 // namespace only) or ClusterCloudAccount (only if it allows the resource's namespace), reads
 // its credentials Secret, and builds a PasswordApi. Clients are cached per account and
-// credentials version, so an IAM token is reused across reconciles.
+// credentials version, so an IAM token is reused across reconciles, and so is the AuthGate
+// that stops refused credentials from being tried again by every resource of the account.
 #include <functional>
 #include <map>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <variant>
 
 #include "cloud/auth.hpp"
+#include "cloud/auth_gate.hpp"
 #include "cloud/password_api.hpp"
 #include "controller/resource.hpp"
 #include "kube/api.hpp"
@@ -28,8 +30,20 @@ struct AccountConfig {
 
 // Builds the cloud client for an account; tests substitute an in-memory cloud.
 using CloudFactory = std::function<std::shared_ptr<cloud::PasswordApi>(const AccountConfig&)>;
-// The production factory: HTTPS with cpprestsdk, AK/SK signing or IAM tokens.
-CloudFactory make_http_cloud_factory(const Clock& clock);
+
+// A refusal is not retried for less than this: IAM and AK lockouts last minutes.
+inline constexpr auto kMinAuthCooldown = std::chrono::minutes(15);
+
+struct HttpCloudOptions {
+  // How long refused credentials stay untried (cloud::AuthGate); raised to kMinAuthCooldown.
+  Duration auth_cooldown = cloud::AuthGate::kDefaultCooldown;
+  // Builds each account's HTTP client; null: cpprestsdk. Tests count requests here.
+  std::function<std::unique_ptr<http::Client>(const http::ClientOptions&)> make_client;
+};
+
+// The production factory: HTTPS with cpprestsdk, AK/SK signing or IAM tokens, behind an
+// AuthGate per account and credentials version.
+CloudFactory make_http_cloud_factory(const Clock& clock, HttpCloudOptions options = {});
 
 struct AccountFailure {
   std::string

@@ -14,9 +14,10 @@ std::string cache_key(const kube::Object& obj) {
 
 }  // namespace
 
-Informer::Informer(kube::Api& api, kube::ResourceRef ref, std::string ns, Handler on_change,
-                   Logger& log, InformerOptions options)
+Informer::Informer(kube::Api& api, const Clock& clock, kube::ResourceRef ref, std::string ns,
+                   Handler on_change, Logger& log, InformerOptions options)
     : api_(api),
+      clock_(clock),
       ref_(std::move(ref)),
       ns_(std::move(ns)),
       on_change_(std::move(on_change)),
@@ -86,12 +87,28 @@ void Informer::sleep_backoff(std::stop_token stop, int& failures) {
   const auto wait =
       std::chrono::milliseconds(options_.min_backoff.count() + random_->uniform(span));
   ++failures;
-  std::unique_lock lock(mu_);
-  cv_.wait_for(lock, stop, wait, [] { return false; });
+  {
+    std::lock_guard lock(mu_);
+    backoff_over_ = false;
+  }
+  const TimerHandle timer = clock_.schedule_at(clock_.now() + wait, [this] {
+    {
+      std::lock_guard lock(mu_);
+      backoff_over_ = true;
+    }
+    cv_.notify_all();
+  });
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, stop, [this] { return backoff_over_; });
+  }
+  clock_.cancel(timer);  // when stopped early; outside mu_, which the timer takes
 }
 
 bool Informer::relist(std::stop_token stop, std::string& resource_version) {
-  auto listed = api_.list(ref_, ns_);
+  kube::ListOptions list_options;
+  list_options.label_selector = options_.label_selector;
+  auto listed = api_.list(ref_, ns_, list_options);
   if (!listed) {
     log_.warn("list failed",
               {{"resource", ref_.id()}, {"namespace", ns_}, {"error", listed.error().describe()}});
@@ -143,6 +160,7 @@ void Informer::run(std::stop_token stop) {
       options.resource_version = rv;
       options.allow_bookmarks = true;
       options.timeout_seconds = options_.watch_timeout_seconds;
+      options.label_selector = options_.label_selector;
       const auto result = api_.watch(
           ref_, ns_, options,
           [&](const kube::WatchEvent& e) {

@@ -4,7 +4,11 @@
 // that a quiet watch still moves forward), relist when the server says the version is gone
 // (410), and reconnect after errors with jittered backoff (about 800 ms up to 30 s).
 //
-// Life cycle: start() spawns the thread, stop() ends the watch promptly and joins.
+// The backoff waits on a timer of the injected Clock, so a test with a ManualClock drives
+// reconnects by advancing time.
+//
+// Life cycle: start() spawns the thread, stop() ends the watch or the backoff promptly and
+// joins.
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "kube/api.hpp"
+#include "util/clock.hpp"
 #include "util/log.hpp"
 #include "util/random.hpp"
 
@@ -24,6 +29,8 @@ struct InformerOptions {
   std::chrono::milliseconds min_backoff{800};
   std::chrono::milliseconds max_backoff{30000};
   int watch_timeout_seconds = 300;
+  // Only objects matching it are listed, watched and cached ("" for all).
+  std::string label_selector;
 };
 
 class Informer {
@@ -31,8 +38,9 @@ class Informer {
   // Called on the informer's thread for every added, changed or deleted object.
   using Handler = std::function<void(kube::EventType, const kube::Object&)>;
 
-  Informer(kube::Api& api, kube::ResourceRef ref, std::string ns, Handler on_change, Logger& log,
-           InformerOptions options = {});
+  // `api`, `clock` and `log` must outlive the informer.
+  Informer(kube::Api& api, const Clock& clock, kube::ResourceRef ref, std::string ns,
+           Handler on_change, Logger& log, InformerOptions options = {});
   ~Informer() { stop(); }
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;
@@ -55,6 +63,7 @@ class Informer {
   void sleep_backoff(std::stop_token stop, int& failures);
 
   kube::Api& api_;
+  const Clock& clock_;
   const kube::ResourceRef ref_;
   const std::string ns_;
   const Handler on_change_;
@@ -66,6 +75,7 @@ class Informer {
   mutable std::condition_variable_any cv_;
   std::map<std::string, kube::Object> cache_;  // "ns/name" -> object
   bool synced_ = false;
+  bool backoff_over_ = false;  // set by the backoff timer
   std::uint64_t relists_ = 0;
   std::jthread thread_;
 };

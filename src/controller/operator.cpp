@@ -1,59 +1,123 @@
 #include "controller/operator.hpp"
 
+#include <algorithm>
+#include <cctype>
+
+#include "controller/secret_store.hpp"
 #include "kube/json.hpp"
 
 namespace rotor::controller {
+namespace {
+
+constexpr ResourceKind kRotatedKinds[] = {ResourceKind::kDcsInstance, ResourceKind::kDdmAccount,
+                                          ResourceKind::kDmsInstance};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
 
 Operator::Operator(kube::Api& api, Reconciler& reconciler, const Clock& clock, Logger& log,
                    OperatorOptions options)
-    : api_(api), reconciler_(reconciler), log_(log), options_(std::move(options)), queue_(clock) {
+    : Operator(
+          api,
+          [&reconciler](ResourceKind kind, const std::string& ns, const std::string& name) {
+            return reconciler.reconcile(kind, ns, name);
+          },
+          clock, log, std::move(options)) {}
+
+Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logger& log,
+                   OperatorOptions options)
+    : api_(api),
+      reconcile_(std::move(reconcile)),
+      log_(log),
+      options_(std::move(options)),
+      queue_(clock) {
   std::vector<std::string> namespaces = options_.namespaces;
   if (namespaces.empty()) namespaces.push_back("");  // all
-  for (auto kind :
-       {ResourceKind::kDcsInstance, ResourceKind::kDdmAccount, ResourceKind::kDmsInstance}) {
+  for (auto kind : kRotatedKinds) {
     for (const auto& ns : namespaces) {
-      rotated_.push_back(std::make_unique<Informer>(
-          api_, resource_ref(kind), ns,
-          [this, kind](kube::EventType type, const kube::Object& obj) {
-            // Deletions need no reconcile: the Secret is kept on purpose.
-            if (type == kube::EventType::kDeleted) return;
-            queue_.add(make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
-          },
-          log_, options_.informer));
+      rotated_.push_back(
+          {kind, std::make_unique<Informer>(
+                     api_, clock, resource_ref(kind), ns,
+                     [this, kind](kube::EventType type, const kube::Object& obj) {
+                       // Deletions need no reconcile: the Secret is kept on purpose.
+                       if (type == kube::EventType::kDeleted) return;
+                       queue_.add(make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
+                     },
+                     log_, options_.informer)});
     }
   }
   for (const auto& ns : namespaces) {
     accounts_.push_back(std::make_unique<Informer>(
-        api_, kube::resources::kCloudAccounts, ns,
+        api_, clock, kube::resources::kCloudAccounts, ns,
         [this](kube::EventType, const kube::Object& obj) {
           enqueue_all_in(kube::namespace_of(obj));
         },
         log_, options_.informer));
   }
   accounts_.push_back(std::make_unique<Informer>(
-      api_, kube::resources::kClusterCloudAccounts, "",
+      api_, clock, kube::resources::kClusterCloudAccounts, "",
       [this](kube::EventType, const kube::Object&) { enqueue_all_in(""); }, log_,
       options_.informer));
+  InformerOptions managed = options_.informer;
+  managed.label_selector = kManagedSecretSelector;
+  for (const auto& ns : namespaces) {
+    // Deletions too: a deleted target or record is something to repair.
+    secrets_.push_back(std::make_unique<Informer>(
+        api_, clock, kube::resources::kSecrets, ns,
+        [this](kube::EventType, const kube::Object& obj) { enqueue_for_secret(obj); }, log_,
+        managed));
+  }
   pool_ = std::make_unique<WorkerPool>(queue_, options_.workers, [this](const std::string& key) {
     ResourceKind kind;
     std::string ns, name;
     if (!parse_key(key, kind, ns, name)) return Result::ok();
-    return reconciler_.reconcile(kind, ns, name);
+    return reconcile_(kind, ns, name);
   });
 }
 
 void Operator::enqueue_all_in(const std::string& ns) {
-  for (const auto& informer : rotated_) {
+  for (const auto& [kind, informer] : rotated_) {
     for (const auto& obj : informer->items()) {
       if (!ns.empty() && kube::namespace_of(obj) != ns) continue;
-      const std::string plural = kube::get_string(obj, {"kind"});
-      for (auto kind :
-           {ResourceKind::kDcsInstance, ResourceKind::kDdmAccount, ResourceKind::kDmsInstance}) {
-        if (plural == kind_name(kind))
-          queue_.add(make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
-      }
+      queue_.add(make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
     }
   }
+}
+
+void Operator::enqueue_for_secret(const kube::Object& secret) {
+  const std::string ns = kube::namespace_of(secret);
+  const std::string name = kube::name_of(secret);
+  // A rotation record names its resource: "<kind-lowercase>.<name>" in a label, or in an
+  // annotation of the same key when that is too long for a label value.
+  std::string of = kube::get_string(secret, {"metadata", "labels", kRecordLabel});
+  if (of.empty()) of = kube::get_string(secret, {"metadata", "annotations", kRecordLabel});
+  if (const auto dot = of.find('.'); dot != std::string::npos && dot + 1 < of.size()) {
+    for (auto kind : kRotatedKinds) {
+      if (of.compare(0, dot, lower(kind_name(kind))) == 0)
+        queue_.add(make_key(kind, ns, of.substr(dot + 1)));
+    }
+  }
+  // A target Secret: the resources of its namespace whose spec.secret.name is its name.
+  for (const auto& [kind, informer] : rotated_) {
+    for (const auto& obj : informer->items()) {
+      if (kube::namespace_of(obj) == ns &&
+          kube::get_string(obj, {"spec", "secret", "name"}) == name)
+        queue_.add(make_key(kind, ns, kube::name_of(obj)));
+    }
+  }
+}
+
+std::vector<const Informer*> Operator::informers() const {
+  std::vector<const Informer*> all;
+  for (const auto& r : rotated_) all.push_back(r.informer.get());
+  for (const auto& i : accounts_) all.push_back(i.get());
+  for (const auto& i : secrets_) all.push_back(i.get());
+  return all;
 }
 
 void Operator::start() {
@@ -61,21 +125,23 @@ void Operator::start() {
   started_ = true;
   pool_->start();
   for (auto& i : accounts_) i->start();
-  for (auto& i : rotated_) i->start();
+  for (auto& i : secrets_) i->start();
+  for (auto& r : rotated_) r.informer->start();
   log_.info("operator started", {{"workers", std::to_string(options_.workers)}});
 }
 
 void Operator::stop() {
   if (!started_) return;
   started_ = false;
-  for (auto& i : rotated_) i->stop();
+  for (auto& r : rotated_) r.informer->stop();
+  for (auto& i : secrets_) i->stop();
   for (auto& i : accounts_) i->stop();
   pool_->stop();
   log_.info("operator stopped");
 }
 
 bool Operator::wait_synced(std::chrono::milliseconds timeout) const {
-  for (const auto& i : rotated_) {
+  for (const Informer* i : informers()) {
     if (!i->wait_synced(timeout)) return false;
   }
   return true;

@@ -1,9 +1,17 @@
 #pragma once
 // Wires the parts of the operator together, each with its own start/stop:
-//   informers (one per rotated kind and namespace, plus cloud accounts)
+//   informers (one per rotated kind and namespace, plus cloud accounts and rotor's Secrets)
 //     -> work queue (keys "dcsinstances/ns/name")
 //     -> worker pool -> Reconciler -> requeue decision back into the queue.
 // Leader election, metrics and health endpoints slot in here without touching the parts.
+//
+// What wakes a resource: a change of the resource itself; a change of a cloud account (all
+// resources that may use it); a change of a Secret rotor manages (label
+// app.kubernetes.io/managed-by=rotor), so that a Secret fixed or deleted by hand is seen at
+// once rather than at the next rotation: a target Secret wakes the resources of its
+// namespace that name it in spec.secret.name, a rotation record the resource its
+// rotor.dev/record-of label names ("dcsinstance.cache").
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +23,9 @@
 
 namespace rotor::controller {
 
+// The Secrets rotor writes, targets and rotation records alike.
+inline constexpr const char* kManagedSecretSelector = "app.kubernetes.io/managed-by=rotor";
+
 struct OperatorOptions {
   std::vector<std::string> namespaces;  // empty: all namespaces
   std::size_t workers = 2;
@@ -23,26 +34,41 @@ struct OperatorOptions {
 
 class Operator {
  public:
+  using Reconcile =
+      std::function<Result(ResourceKind kind, const std::string& ns, const std::string& name)>;
+
   Operator(kube::Api& api, Reconciler& reconciler, const Clock& clock, Logger& log,
+           OperatorOptions options);
+  // Reconciles through a function instead of a Reconciler (tests of the wiring).
+  Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logger& log,
            OperatorOptions options);
   ~Operator() { stop(); }
 
   void start();
   void stop();
+  // True once every informer has loaded its first list.
   bool wait_synced(std::chrono::milliseconds timeout) const;
   WorkQueue& queue() { return queue_; }
 
  private:
-  void enqueue_all_in(const std::string& ns);  // after a cloud account changed
+  struct RotatedInformer {
+    ResourceKind kind;
+    std::unique_ptr<Informer> informer;
+  };
+
+  void enqueue_all_in(const std::string& ns);           // after a cloud account changed
+  void enqueue_for_secret(const kube::Object& secret);  // after a managed Secret changed
+  std::vector<const Informer*> informers() const;
 
   kube::Api& api_;
-  Reconciler& reconciler_;
+  Reconcile reconcile_;
   Logger& log_;
   OperatorOptions options_;
   WorkQueue queue_;
   std::unique_ptr<WorkerPool> pool_;
-  std::vector<std::unique_ptr<Informer>> rotated_;   // the rotated kinds
+  std::vector<RotatedInformer> rotated_;             // the rotated kinds
   std::vector<std::unique_ptr<Informer>> accounts_;  // CloudAccounts, ClusterCloudAccounts
+  std::vector<std::unique_ptr<Informer>> secrets_;   // Secrets labelled managed-by=rotor
   bool started_ = false;
 };
 

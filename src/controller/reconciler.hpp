@@ -1,20 +1,28 @@
 #pragma once
-// Carries out the rotation state machine (rotation.hpp) for one resource: observes the
-// resource, its Secret and its cloud account, asks decide() what to do, does it, feeds
-// cloud answers to react(), and writes status and Events. All I/O goes through
-// interfaces (kube::Api, PasswordApi via AccountResolver, Clock, RandomSource), so unit
-// tests run it against a FakeApi and an in-memory cloud.
+// Reconciles one rotated resource: reads it, checks what the engine cannot (spec, schedule,
+// password policy, account, another resource naming the same instance), runs one pass of
+// the rotation engine (rotation/engine.hpp) over the resource's SecretStore, and writes what
+// the pass reported to status, Events and the log. Data flows one way: resource -> Intent ->
+// engine -> Report -> status. All I/O goes through interfaces (kube::Api, PasswordApi via
+// AccountResolver, Clock, RandomSource), so tests and the simulation run it in memory.
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "controller/accounts.hpp"
 #include "controller/events.hpp"
 #include "controller/resource.hpp"
-#include "controller/worker_pool.hpp"
 #include "kube/api.hpp"
+#include "rotation/engine.hpp"
+#include "controller/worker_pool.hpp"
 #include "util/log.hpp"
 #include "util/random.hpp"
 
 namespace rotor::controller {
+
+// The resources of one kind that may name the same instance (all watched namespaces); the
+// operator answers from its informer caches. Empty: the check is skipped.
+using PeerLister = std::function<std::vector<kube::Object>(ResourceKind)>;
 
 struct ReconcilerDeps {
   kube::Api& api;
@@ -23,25 +31,25 @@ struct ReconcilerDeps {
   RandomSource& random;
   EventRecorder& events;
   Logger& log;
+  PeerLister peers = {};
 };
 
 class Reconciler {
  public:
-  explicit Reconciler(ReconcilerDeps deps) : d_(deps) {}
+  explicit Reconciler(ReconcilerDeps deps) : d_(std::move(deps)) {}
 
   // One pass for the resource; the result says when to look again.
   Result reconcile(ResourceKind kind, const std::string& ns, const std::string& name);
 
-  struct Pass;  // the state of one reconcile, defined in reconciler.cpp
-
  private:
-  Result run(Pass& p);
-  Result call_cloud(Pass& p, CallKind call);
-  Result finish(Pass& p, const Plan& plan);
   Result refuse(const kube::Object& obj, ResourceKind kind, const std::string& reason,
                 const std::string& message, bool retry);
+  std::optional<std::string> duplicate_of(const RotatedResource& r, const kube::Object& obj);
+  Result report(const kube::Object& obj, const RotatedResource& r,
+                const rotation::Report& rep);
 
   ReconcilerDeps d_;
+  rotation::RecordMemo memo_;
 };
 
 // "dcsinstances/ns/name" <-> (kind, ns, name): the work queue's keys.

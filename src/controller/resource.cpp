@@ -127,6 +127,12 @@ std::optional<RotatedResource> parse_rotated(ResourceKind kind, const kube::Obje
   r.time_zone = get_string(obj, {"spec", "rotation", "timeZone"});
   r.jitter = get_string(obj, {"spec", "rotation", "jitter"});
   r.suspend = bool_field(obj, {"spec", "rotation", "suspend"});
+  const std::string first = get_string(obj, {"spec", "rotation", "firstRotation"}, "AfterInterval");
+  if (first != "Immediate" && first != "AfterInterval") {
+    error = "spec.rotation.firstRotation must be Immediate or AfterInterval";
+    return std::nullopt;
+  }
+  r.first_rotation_immediate = first == "Immediate";
 
   if (const kube::Json* len = find(obj, {"spec", "password", "length"}); len && len->is_integer()) {
     const auto v = len->as_number().to_int64();
@@ -149,11 +155,11 @@ std::optional<RotatedResource> parse_rotated(ResourceKind kind, const kube::Obje
   }
   r.password_key = get_string(obj, {"spec", "secret", "passwordKey"}, "password");
   r.previous_key = get_string(obj, {"spec", "secret", "previousPasswordKey"}, "previous-password");
-  if (r.password_key == r.previous_key || r.password_key == kPendingKey ||
-      r.previous_key == kPendingKey) {
+  if (r.password_key == r.previous_key || r.password_key == kLegacyPendingKey ||
+      r.previous_key == kLegacyPendingKey) {
     error =
         "spec.secret.passwordKey and previousPasswordKey must differ from each other and from " +
-        std::string(kPendingKey);
+        std::string(kLegacyPendingKey);
     return std::nullopt;
   }
 
@@ -162,7 +168,6 @@ std::optional<RotatedResource> parse_rotated(ResourceKind kind, const kube::Obje
   r.status.rotation_count = get_int(obj, {"status", "rotationCount"});
   r.status.last_rotate_now = get_string(obj, {"status", "lastRotateNowValue"});
   r.status.reset_unsupported = bool_field(obj, {"status", "resetUnsupported"});
-  r.status.blocked_on = get_string(obj, {"status", "blockedOn"});
   if (const kube::Json* c = find(obj, {"status", "conditions"}); c && c->is_array()) {
     r.status.conditions = *c;
   }

@@ -7,18 +7,21 @@
 #include <string>
 
 #include "cloud/password_api.hpp"
-#include "controller/rotation.hpp"
+#include "rotation/record.hpp"
 #include "controller/schedule.hpp"
 #include "kube/api.hpp"
 #include "password/policy.hpp"
 
 namespace rotor::controller {
 
+enum class ResourceKind { kDcsInstance, kDdmAccount, kDmsInstance };
+using DcsMethod = rotation::Method;
+
 // Annotation that triggers one rotation per distinct value.
 inline constexpr const char* kRotateNowAnnotation = "rotor.dev/rotate-now";
-// Key under which the pending password waits in the target Secret. A leading dot keeps it
-// out of `envFrom` (not a valid variable name) and hidden in volume mounts.
-inline constexpr const char* kPendingKey = ".rotor-pending-password";
+// Where rotor 0.1 kept a pending password inside the target Secret. Read once to migrate it
+// into the rotation record (it may be in force in the cloud), removed at the next commit.
+inline constexpr const char* kLegacyPendingKey = ".rotor-pending-password";
 inline constexpr const char* kManagedByLabel = "app.kubernetes.io/managed-by";
 
 const kube::ResourceRef& resource_ref(ResourceKind kind);
@@ -30,7 +33,6 @@ struct RotatedStatus {
   std::int64_t rotation_count = 0;
   std::string last_rotate_now;
   bool reset_unsupported = false;
-  std::string blocked_on;  // fingerprint of what a person must change (see reconciler)
   kube::Json conditions = kube::Json::array();
 };
 
@@ -46,6 +48,9 @@ struct RotatedResource {
   DcsMethod method = DcsMethod::kAuto;
   bool password_free = false;
   bool suspend = false;
+  // rotation.firstRotation: Immediate rotates a password found in an adopted Secret at once;
+  // AfterInterval (the default) counts it as rotated when adopted.
+  bool first_rotation_immediate = false;
   std::string interval, cron, time_zone, jitter;
   password::Options password_options;
   std::string secret_name, password_key = "password", previous_key = "previous-password";

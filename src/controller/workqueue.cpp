@@ -1,7 +1,6 @@
 #include "controller/workqueue.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 #include <utility>
 
 namespace rotor::controller {
@@ -18,10 +17,10 @@ TimePoint saturating_add(TimePoint now, Duration delay) {
 }  // namespace
 
 WorkQueue::WorkQueue(const Clock& clock, WorkQueueOptions options)
-    : clock_(clock),
-      max_sleep_(options.max_sleep),
-      backoff_(options.backoff, std::move(options.random)) {
-  if (max_sleep_ <= Duration::zero()) throw std::invalid_argument("workqueue: max_sleep <= 0");
+    : clock_(clock), backoff_(options.backoff, std::move(options.random)) {}
+
+WorkQueue::~WorkQueue() {
+  shutdown();  // cancels the clock timer, whose fire refers to this queue
 }
 
 // --- adding ------------------------------------------------------------------------------
@@ -44,46 +43,53 @@ void WorkQueue::add(const std::string& key) {
 }
 
 void WorkQueue::add_after(const std::string& key, Duration delay) {
-  std::lock_guard lock(mu_);
-  const TimePoint now = clock_.now();
-  add_at_locked(key, saturating_add(now, delay), now);
+  TimerHandle superseded;
+  {
+    std::lock_guard lock(mu_);
+    const TimePoint now = clock_.now();
+    superseded = add_at_locked(key, saturating_add(now, delay), now);
+  }
+  clock_.cancel(superseded);
 }
 
 void WorkQueue::add_at(const std::string& key, TimePoint when) {
-  std::lock_guard lock(mu_);
-  add_at_locked(key, when, clock_.now());
+  TimerHandle superseded;
+  {
+    std::lock_guard lock(mu_);
+    superseded = add_at_locked(key, when, clock_.now());
+  }
+  clock_.cancel(superseded);
 }
 
-void WorkQueue::add_at_locked(const std::string& key, TimePoint when, TimePoint now) {
-  if (shutting_down_) return;
+TimerHandle WorkQueue::add_at_locked(const std::string& key, TimePoint when, TimePoint now) {
+  if (shutting_down_) return {};
   if (when <= now) {
     if (add_locked(key)) wake_one_locked();
-    return;
+    return {};
   }
-  if (dirty_.count(key) != 0) return;  // a run is pending before `when`; it will reschedule
+  if (dirty_.count(key) != 0) return {};  // a run is pending before `when`; it will reschedule
   auto [it, inserted] = waiting_.try_emplace(key, when);
   if (!inserted) {
-    if (it->second <= when) return;  // the earlier schedule wins
+    if (it->second <= when) return {};  // the earlier schedule wins
     it->second = when;
   }
   timers_.push_back(Timer{when, next_seq_++, key});
   std::push_heap(timers_.begin(), timers_.end(), Later{});
   compact_timers_locked();
-  if (watching_) {
-    // Only a new earliest deadline changes what the watcher sleeps until.
-    if (timers_.front().key == key && timers_.front().due == when) timer_cv_.notify_one();
-  } else if (idle_ > 0) {
-    idle_cv_.notify_one();  // nobody watches the timers: let an idle worker take it on
-  }
+  return arm_locked();
 }
 
 Duration WorkQueue::add_rate_limited(const std::string& key) {
   // Outside mu_: the backoff has its own lock and may call an injected jitter source.
   const Duration delay = backoff_.next(key);
-  std::lock_guard lock(mu_);
-  ++retries_;
-  const TimePoint now = clock_.now();
-  add_at_locked(key, saturating_add(now, delay), now);
+  TimerHandle superseded;
+  {
+    std::lock_guard lock(mu_);
+    ++retries_;
+    const TimePoint now = clock_.now();
+    superseded = add_at_locked(key, saturating_add(now, delay), now);
+  }
+  clock_.cancel(superseded);
   return delay;
 }
 
@@ -135,13 +141,8 @@ void WorkQueue::promote_due_locked(TimePoint now) {
 }
 
 void WorkQueue::wake_one_locked() {
-  // A key is ready: an idle worker takes it; if none is idle, the watcher (who would
-  // otherwise sleep until its timer) does.
-  if (idle_ > 0) {
-    idle_cv_.notify_one();
-  } else if (watching_) {
-    timer_cv_.notify_one();
-  }
+  // A key is ready: one idle worker takes it (and hands on to the next if more are ready).
+  if (idle_ > 0) idle_cv_.notify_one();
 }
 
 std::string WorkQueue::pop_ready_locked(TimePoint now) {
@@ -149,12 +150,7 @@ std::string WorkQueue::pop_ready_locked(TimePoint now) {
   ready_.pop_front();
   dirty_.erase(key);
   processing_.emplace(key, now);
-  // Hand on what this thread leaves behind: more ready keys, or timers nobody watches.
-  if (!ready_.empty()) {
-    wake_one_locked();
-  } else if (!timers_.empty() && !watching_ && idle_ > 0) {
-    idle_cv_.notify_one();
-  }
+  if (!ready_.empty()) wake_one_locked();  // hand on what this thread leaves behind
   return key;
 }
 
@@ -166,16 +162,9 @@ std::optional<std::string> WorkQueue::get() {
     promote_due_locked(now);
     if (!ready_.empty()) return pop_ready_locked(now);
     if (draining_ && processing_.empty()) return std::nullopt;
-    if (!timers_.empty() && !watching_) {
-      watching_ = true;
-      const Duration until = std::min(timers_.front().due - now, max_sleep_);
-      timer_cv_.wait_for(lock, until);
-      watching_ = false;
-    } else {
-      ++idle_;
-      idle_cv_.wait(lock);
-      --idle_;
-    }
+    ++idle_;
+    idle_cv_.wait(lock);  // the clock timer, an add or done() wakes it
+    --idle_;
   }
 }
 
@@ -204,40 +193,88 @@ void WorkQueue::done(const std::string& key) {
   }
 }
 
-// --- time and life cycle -----------------------------------------------------------------
+// --- time -------------------------------------------------------------------------------
 
-void WorkQueue::poke() {
-  // Under the lock, so that a get() between reading the clock and sleeping cannot miss it.
-  std::lock_guard lock(mu_);
-  timer_cv_.notify_all();
-  if (!watching_ && !timers_.empty()) idle_cv_.notify_one();
+TimerHandle WorkQueue::arm_locked() {
+  // Superseded schedules on top would arm the timer for nothing.
+  while (!timers_.empty()) {
+    const Timer& top = timers_.front();
+    const auto it = waiting_.find(top.key);
+    if (it != waiting_.end() && it->second == top.due) break;
+    std::pop_heap(timers_.begin(), timers_.end(), Later{});
+    timers_.pop_back();
+  }
+  if (timers_.empty()) return {};
+  const TimePoint due = timers_.front().due;
+  // Armed early enough: a timer that finds nothing due just re-arms for what is left.
+  if (armed_ && armed_due_ <= due) return {};
+  const TimerHandle superseded = disarm_locked();
+  const std::uint64_t arming = armed_seq_;
+  armed_due_ = due;
+  armed_ = clock_.schedule_at(due, [this, arming] { on_timer(arming); });
+  // Another thread may have moved the clock past `due` since we read it; a ManualClock fires
+  // such a timer only when it next moves, so take what is due now.
+  const TimePoint now = clock_.now();
+  if (due <= now) {
+    promote_due_locked(now);
+    if (!ready_.empty()) wake_one_locked();
+  }
+  return superseded;
 }
 
-void WorkQueue::shutdown() {
+TimerHandle WorkQueue::disarm_locked() {
+  ++armed_seq_;  // a firing of the old timer now finds itself superseded
+  armed_due_ = TimePoint::max();
+  return std::exchange(armed_, TimerHandle{});
+}
+
+void WorkQueue::on_timer(std::uint64_t arming) {
   std::lock_guard lock(mu_);
-  shutting_down_ = true;
-  draining_ = false;
-  ready_.clear();
-  dirty_.clear();
-  waiting_.clear();
-  timers_.clear();
-  idle_cv_.notify_all();
-  timer_cv_.notify_all();
-  drain_cv_.notify_all();
+  if (arming != armed_seq_ || shutting_down_) return;
+  armed_ = {};
+  armed_due_ = TimePoint::max();
+  promote_due_locked(clock_.now());
+  if (!ready_.empty()) wake_one_locked();
+  // Nothing is armed now, so nothing is superseded.
+  [[maybe_unused]] const TimerHandle none = arm_locked();
+}
+
+// --- life cycle --------------------------------------------------------------------------
+
+void WorkQueue::shutdown() {
+  TimerHandle armed;
+  {
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+    draining_ = false;
+    ready_.clear();
+    dirty_.clear();
+    waiting_.clear();
+    timers_.clear();
+    armed = disarm_locked();
+    idle_cv_.notify_all();
+    drain_cv_.notify_all();
+  }
+  clock_.cancel(armed);
 }
 
 bool WorkQueue::shutdown_with_drain(std::chrono::steady_clock::duration timeout) {
-  bool drained = false;
+  TimerHandle armed;
   {
-    std::unique_lock lock(mu_);
+    std::lock_guard lock(mu_);
     if (!shutting_down_) {
       shutting_down_ = true;
       draining_ = true;
       waiting_.clear();  // future work is not part of the drain
       timers_.clear();
+      armed = disarm_locked();
       idle_cv_.notify_all();
-      timer_cv_.notify_all();
     }
+  }
+  clock_.cancel(armed);
+  bool drained = false;
+  {
+    std::unique_lock lock(mu_);
     drained = drain_cv_.wait_for(
         lock, timeout, [this] { return !draining_ || (ready_.empty() && processing_.empty()); });
     drained = drained && ready_.empty() && processing_.empty();
@@ -261,6 +298,7 @@ WorkQueueMetrics WorkQueue::metrics() const {
   m.retries = retries_;
   m.completions = completions_;
   m.timer_entries = timers_.size();
+  m.idle_workers = idle_;
   if (!processing_.empty()) {
     TimePoint oldest = TimePoint::max();
     for (const auto& [key, since] : processing_) oldest = std::min(oldest, since);

@@ -16,15 +16,13 @@
 //    plain add() ("now") cancels any later schedule. A delayed add of a key that is already
 //    ready (or dirty) is dropped: a reconcile is pending sooner and will schedule again.
 //
-// Time. "Now" always comes from the injected Clock, so a key scheduled at the next rotation
-// time is due when that Clock says so. Waiting is a condition variable: one idle worker, the
-// "watcher", sleeps until the earliest delayed key is due, computed as (due - clock.now())
-// and slept on the steady clock, capped at max_sleep; other idle workers sleep untimed, so a
-// timer wakes one thread, not all. An idle queue with nothing delayed never wakes up. The
-// Clock interface cannot sleep, so whoever moves time by other means calls poke(), which
-// makes the watcher re-read the clock: tests advance a ManualClock and poke() instead of
-// sleeping through real delays. With the SystemClock nobody needs to poke(); max_sleep only
-// bounds how late a wall-clock step (NTP, VM resume) is noticed.
+// Time. "Now" always comes from the injected Clock, and so does waiting: the queue keeps one
+// clock timer armed for its earliest delayed key; when it fires, the due keys become ready
+// and the timer is armed for the next one. Idle workers wait untimed, and only as many are
+// woken as there are ready keys; an idle queue with nothing delayed never wakes up. So a key
+// scheduled at the next rotation time is due when the Clock says so: the SystemClock's timer
+// thread fires at wall-clock time, and a test's ManualClock makes keys ready inside
+// advance(), with no sleeping and no nudging of the queue.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -43,7 +41,6 @@ namespace rotor::controller {
 struct WorkQueueOptions {
   BackoffOptions backoff;
   Backoff::UnitRandom random;  // jitter source; empty: a seeded PRNG (see Backoff)
-  Duration max_sleep = std::chrono::minutes(1);
 };
 
 // A snapshot for a metrics exporter (names after client-go's workqueue metrics).
@@ -56,12 +53,14 @@ struct WorkQueueMetrics {
   std::uint64_t completions = 0;  // done() calls
   Duration longest_running{};     // age of the oldest in-flight key, by the queue's clock
   std::size_t timer_entries = 0;  // delay-heap size incl. superseded entries (memory)
+  std::size_t idle_workers = 0;   // get() calls waiting for a key
 };
 
 class WorkQueue {
  public:
   // `clock` must outlive the queue.
   explicit WorkQueue(const Clock& clock, WorkQueueOptions options = {});
+  ~WorkQueue();  // as shutdown(); no thread may be using the queue
   WorkQueue(const WorkQueue&) = delete;
   WorkQueue& operator=(const WorkQueue&) = delete;
 
@@ -82,9 +81,6 @@ class WorkQueue {
   std::optional<std::string> try_get();
   // Ends processing of `key`; if it was added meanwhile it becomes ready again.
   void done(const std::string& key);
-
-  // The clock may have moved: re-evaluate delayed keys now. See "Time" above.
-  void poke();
 
   // Stops the queue at once: get() returns std::nullopt in every thread, ready and delayed
   // keys are dropped. In-flight keys still finish with done(). Idempotent.
@@ -110,24 +106,26 @@ class WorkQueue {
     }
   };
 
-  // All *_locked members need mu_ held.
+  // All *_locked members need mu_ held. Those returning a TimerHandle return a clock timer
+  // superseded meanwhile, which the caller cancels after releasing mu_ (cancel() waits for
+  // a running on_timer(), which takes mu_).
   bool add_locked(const std::string& key);
-  void add_at_locked(const std::string& key, TimePoint when, TimePoint now);
+  [[nodiscard]] TimerHandle add_at_locked(const std::string& key, TimePoint when, TimePoint now);
   void promote_due_locked(TimePoint now);
   std::string pop_ready_locked(TimePoint now);
   void wake_one_locked();
   void compact_timers_locked();
+  [[nodiscard]] TimerHandle arm_locked();
+  [[nodiscard]] TimerHandle disarm_locked();
+  void on_timer(std::uint64_t arming);
 
   const Clock& clock_;
-  const Duration max_sleep_;
   Backoff backoff_;
 
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;   // idle workers, untimed
-  std::condition_variable timer_cv_;  // the watcher, timed
   std::condition_variable drain_cv_;  // shutdown_with_drain() waiting for the last done()
   std::size_t idle_ = 0;
-  bool watching_ = false;
   bool shutting_down_ = false;
   bool draining_ = false;
 
@@ -137,6 +135,11 @@ class WorkQueue {
   std::unordered_map<std::string, TimePoint> waiting_;     // delayed key -> its one due time
   std::vector<Timer> timers_;  // heap; entries not matching waiting_ are stale, skipped
   std::uint64_t next_seq_ = 0;
+  // The one armed clock timer: fires at armed_due_; on_timer() ignores a firing whose
+  // arming number is no longer armed_seq_ (superseded, cancel pending).
+  TimerHandle armed_;
+  TimePoint armed_due_ = TimePoint::max();
+  std::uint64_t armed_seq_ = 0;
 
   std::uint64_t adds_ = 0;
   std::uint64_t retries_ = 0;

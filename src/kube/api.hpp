@@ -1,7 +1,7 @@
 #pragma once
 // The Kubernetes API as controllers see it. Controllers take an `Api&`, so unit tests hand them
-// a FakeApi (fake_api.hpp) and production a RestApi (rest_api.hpp); neither side needs the
-// other to exist.
+// a FakeApi (tests/testing/fake_api.hpp) and production a RestApi (rest_api.hpp); neither
+// side needs the other to exist.
 //
 // Objects are generic JSON with the wire format's field names (metadata.resourceVersion,
 // spec, status, ...). Calls block until the server answers; every one is safe to make from

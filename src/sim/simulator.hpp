@@ -27,10 +27,18 @@ namespace rotor::sim {
 class OffsetClock final : public Clock {
  public:
   TimePoint now() const override { return std::chrono::system_clock::now() + Duration(offset_); }
-  void advance(Duration d) { offset_ += d.count(); }
+  TimerHandle schedule_at(TimePoint when, std::function<void()> fire) const override {
+    return timers_.schedule_at(when, std::move(fire));
+  }
+  bool cancel(TimerHandle timer) const override { return timers_.cancel(timer); }
+  void advance(Duration d) {
+    offset_ += d.count();
+    timers_.clock_moved();  // timers now due fire at once
+  }
 
  private:
   std::atomic<Duration::rep> offset_{0};
+  mutable WallTimers timers_{[this] { return now(); }};
 };
 
 class Simulator {

@@ -62,6 +62,13 @@ std::optional<std::string> durable_rename(const std::string& from, const std::st
   return sync_parent(to);
 }
 
+std::optional<std::string> replace_private_file(const std::string& path, const Secret& content) {
+  const std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());  // a leftover of a run killed mid-write
+  if (auto err = write_new_private_file(tmp, content)) return err;
+  return durable_rename(tmp, path);
+}
+
 std::optional<std::string> durable_remove(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return failure("cannot remove", path);
   return sync_parent(path);

@@ -11,6 +11,9 @@ namespace rotor {
 // Creates `path` with mode 0600, writes `content`, fsyncs it and its directory. Fails
 // (returns an error message) if the file already exists.
 std::optional<std::string> write_new_private_file(const std::string& path, const Secret& content);
+// Replaces `path` atomically with a new 0600 file holding `content` (written as path.tmp,
+// fsynced, renamed over `path`): a reader sees the old content or the new, never a mix.
+std::optional<std::string> replace_private_file(const std::string& path, const Secret& content);
 // Renames `from` over `to` atomically and fsyncs the directory.
 std::optional<std::string> durable_rename(const std::string& from, const std::string& to);
 // Removes `path` and fsyncs its directory; a missing file is not an error.

@@ -263,8 +263,8 @@ def test_deployment_is_hardened():
 
 # ---- (b) RBAC, as the ServiceAccount itself --------------------------------------
 
-# What `rotor run` (all namespaces) calls: src/controller/{informer,reconciler,accounts,
-# target_secret,events}.cpp. (verb, resource, namespace, subresource)
+# What `rotor run` (all namespaces) calls: src/controller/{informer,operator,reconciler,
+# accounts,events}.cpp. (verb, resource, namespace, subresource)
 NEEDED_CLUSTER_WIDE = [
     *[(v, r, "*", None) for r in NAMESPACED_KINDS for v in ("list", "watch")],
     *[(v, "clustercloudaccounts.rotor.dev", None, None) for v in ("get", "list", "watch")],
@@ -272,6 +272,9 @@ NEEDED_CLUSTER_WIDE = [
     *[("patch", r, APP_NS, "status") for r in ROTATED],
     *[(v, "secrets", ns, None) for v in ("get", "create", "update")
       for ns in (APP_NS, "default")],
+    # The informer of rotor's own Secrets (label selector app.kubernetes.io/managed-by=rotor;
+    # RBAC cannot narrow by label).
+    *[(v, "secrets", ns, None) for v in ("list", "watch") for ns in ("*", APP_NS)],
     ("get", "namespaces", None, None),
     ("create", "events", APP_NS, None),
     *[(v, "leases.coordination.k8s.io", "rotor-system", None)
@@ -279,9 +282,7 @@ NEEDED_CLUSTER_WIDE = [
 ]
 
 DANGEROUS = [
-    # Secrets are read by name only: never enumerated, never deleted.
-    ("list", "secrets", "*", None), ("watch", "secrets", "*", None),
-    ("list", "secrets", APP_NS, None), ("watch", "secrets", APP_NS, None),
+    # Secrets are never deleted.
     ("delete", "secrets", APP_NS, None), ("deletecollection", "secrets", APP_NS, None),
     # Nothing on workloads.
     *[(v, "pods", APP_NS, None) for v in ("get", "list", "create", "delete", "*")],
@@ -557,7 +558,8 @@ def test_helm_namespaced_mode_confines_the_service_account(admin, helm, tmp_path
         *[(v, r, HELM_WATCHED, None) for r in NAMESPACED_KINDS for v in ("get", "list",
                                                                           "watch")],
         *[("patch", r, HELM_WATCHED, "status") for r in ROTATED],
-        *[(v, "secrets", HELM_WATCHED, None) for v in ("get", "create", "update")],
+        *[(v, "secrets", HELM_WATCHED, None) for v in ("get", "list", "watch", "create",
+                                                         "update")],
         ("create", "events", HELM_WATCHED, None),
         *[(v, "clustercloudaccounts.rotor.dev", None, None) for v in ("get", "list", "watch")],
         ("get", "namespaces", None, None),
@@ -569,8 +571,9 @@ def test_helm_namespaced_mode_confines_the_service_account(admin, helm, tmp_path
         *[(v, "secrets", ns, None) for v in ("get", "create", "update")
           for ns in (APP_NS, "default", HELM_NS)],
         ("create", "secrets", HELM_CREDS, None), ("update", "secrets", HELM_CREDS, None),
-        ("list", "secrets", HELM_WATCHED, None), ("delete", "secrets", HELM_WATCHED, None),
-        ("list", "secrets", "*", None),
+        ("delete", "secrets", HELM_WATCHED, None),
+        *[(v, "secrets", ns, None) for v in ("list", "watch")
+          for ns in ("*", HELM_CREDS, APP_NS)],
         *[(v, r, "*", None) for r in NAMESPACED_KINDS for v in ("list", "watch")],
         ("get", "dcsinstances.rotor.dev", APP_NS, None),
         ("create", "events", APP_NS, None),

@@ -1,7 +1,7 @@
 // The fake API's write semantics: what controllers under test rely on.
 #include <gtest/gtest.h>
 
-#include "kube/fake_api.hpp"
+#include "testing/fake_api.hpp"
 
 namespace rotor::kube {
 namespace {

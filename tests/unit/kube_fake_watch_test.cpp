@@ -5,7 +5,7 @@
 #include <mutex>
 #include <thread>
 
-#include "kube/fake_api.hpp"
+#include "testing/fake_api.hpp"
 
 namespace rotor::kube {
 namespace {

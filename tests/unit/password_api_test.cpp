@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_http.hpp"
+#include "testing/fake_http.hpp"
 #include "util/json.hpp"
 
 namespace rotor::cloud {

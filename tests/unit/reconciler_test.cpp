@@ -1,109 +1,12 @@
-// The reconciler against an in-memory API server and cloud: every path of a rotation, the
-// crash windows, and that no password reaches a log line, an event or the status.
-#include "controller/reconciler.hpp"
-
-#include <gtest/gtest.h>
-
-#include <sstream>
-
-#include "fake_cloud.hpp"
-#include "kube/fake_api.hpp"
-#include "kube/json.hpp"
-#include "util/base64.hpp"
+// The reconciler: every path of a rotation, the crash windows, and that no password reaches
+// a log line, an event or the status.
+#include "reconciler_fixture.hpp"
 
 namespace rotor::controller {
 namespace {
 
-using kube::Json;
-using rotor::testing::FakeCloud;
-using Script = FakeCloud::Script;
+using Script = rotor::testing::FakeCloud::Script;
 namespace res = kube::resources;
-
-const TimePoint kStart = std::chrono::system_clock::from_time_t(1'900'000'000);
-
-class RecordingEvents final : public EventRecorder {
- public:
-  void normal(const RotatedResource&, const std::string& reason,
-              const std::string& message) override {
-    events.push_back("Normal " + reason + ": " + message);
-  }
-  void warning(const RotatedResource&, const std::string& reason,
-               const std::string& message) override {
-    events.push_back("Warning " + reason + ": " + message);
-  }
-  std::vector<std::string> events;
-};
-
-Json obj(const std::string& text) {
-  auto v = kube::parse_json(text);
-  EXPECT_TRUE(v) << text;
-  return v ? *v : Json::object();
-}
-
-struct ReconcilerTest : ::testing::Test {
-  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kStart);
-  kube::FakeApi api{clock};
-  std::shared_ptr<FakeCloud> cloud = std::make_shared<FakeCloud>();
-  AccountResolver accounts{api, [this](const AccountConfig&) { return cloud; }};
-  std::unique_ptr<RandomSource> random = make_system_random();
-  RecordingEvents events;
-  std::ostringstream log_text;
-  Logger log{log_text, LogFormat::kJson, LogLevel::kDebug};
-  Reconciler reconciler{{api, accounts, *clock, *random, events, log}};
-
-  void SetUp() override {
-    ASSERT_TRUE(api.create(
-        res::kSecrets, "team",
-        obj(R"({"metadata":{"name":"creds"},
-        "data":{"accessKey":")" +
-            base64_encode("AK") + R"(","secretKey":")" + base64_encode("SK-secret") + R"("}})")));
-    ASSERT_TRUE(api.create(res::kCloudAccounts, "team", obj(R"({"metadata":{"name":"acct"},
-        "spec":{"cloud":"HuaweiCloud","region":"eu-de","projectId":"p1","credentials":{"secretRef":{"name":"creds"}}}})")));
-  }
-
-  void create_dcs(const std::string& extra_spec = "") {
-    ASSERT_TRUE(api.create(res::kDcsInstances, "team",
-                           obj(R"({"metadata":{"name":"cache"},
-        "spec":{"cloudAccountRef":{"name":"acct","kind":"CloudAccount"},"instanceId":"i-1",
-        "rotation":{"interval":"720h"},"secret":{"name":"cache-pw"})" +
-                               extra_spec + R"(}})")));
-  }
-  Result reconcile() { return reconciler.reconcile(ResourceKind::kDcsInstance, "team", "cache"); }
-  Json resource() { return *api.get(res::kDcsInstances, "team", "cache"); }
-  std::optional<std::string> secret_key(const std::string& key) {
-    auto s = api.get(res::kSecrets, "team", "cache-pw");
-    if (!s) return std::nullopt;
-    const Json* v = kube::find(*s, {"data", key});
-    if (!v) return std::nullopt;
-    return base64_decode(v->as_string());
-  }
-  std::string condition(const std::string& type, const char* field = "status") {
-    const Json r = resource();
-    const Json* c = kube::find(r, {"status", "conditions"});
-    if (!c) return "";
-    for (const auto& x : c->as_array()) {
-      if (kube::get_string(x, {"type"}) == type) return kube::get_string(x, {field});
-    }
-    return "";
-  }
-  void set_annotation(const std::string& value) {
-    ASSERT_TRUE(api.patch(
-        res::kDcsInstances, "team", "cache", kube::PatchType::kMerge,
-        obj(R"({"metadata":{"annotations":{"rotor.dev/rotate-now":")" + value + R"("}}})")));
-  }
-  // Every password the cloud ever held must be absent from logs, events and status.
-  void expect_no_leak(const std::vector<std::string>& secrets) {
-    const std::string status = kube::dump(resource());
-    for (const auto& s : secrets) {
-      if (s.empty()) continue;
-      EXPECT_EQ(log_text.str().find(s), std::string::npos) << "password in the log";
-      EXPECT_EQ(status.find(s), std::string::npos) << "password in the status";
-      for (const auto& e : events.events)
-        EXPECT_EQ(e.find(s), std::string::npos) << "password in an event";
-    }
-    EXPECT_EQ(log_text.str().find("SK-secret"), std::string::npos);
-  }
-};
 
 TEST_F(ReconcilerTest, FirstRotationCreatesTheSecretAndSchedulesTheNext) {
   create_dcs();
@@ -112,7 +15,7 @@ TEST_F(ReconcilerTest, FirstRotationCreatesTheSecretAndSchedulesTheNext) {
   ASSERT_TRUE(pw);
   EXPECT_EQ(pw->size(), 32u);
   EXPECT_EQ(cloud->passwords["i-1"], *pw);
-  EXPECT_FALSE(secret_key(kPendingKey));
+  EXPECT_FALSE(pending());
   EXPECT_FALSE(secret_key("previous-password"));
   const auto secret = *api.get(res::kSecrets, "team", "cache-pw");
   EXPECT_EQ(kube::get_string(secret, {"metadata", "labels", kManagedByLabel}), "rotor");
@@ -163,54 +66,63 @@ TEST_F(ReconcilerTest, UnknownOutcomeKeepsThePendingPasswordAndSendsItAgain) {
   cloud->script = {Script::kApplyThenLose};
   const Result r = reconcile();
   EXPECT_TRUE(r.error);
-  const auto pending = secret_key(kPendingKey);
+  const auto pending = this->pending();
   ASSERT_TRUE(pending);
-  EXPECT_EQ(cloud->passwords["i-1"], *pending);  // the cloud took it; the Secret holds it
+  EXPECT_EQ(cloud->passwords["i-1"], *pending);  // the cloud took it; the record holds it
+  EXPECT_FALSE(secret_key("password"));          // applications never see an unconfirmed one
   EXPECT_EQ(condition("Degraded"), "True");
   EXPECT_EQ(condition("Rotating"), "True");
   reconcile();
   EXPECT_EQ(cloud->calls, 2);
   EXPECT_EQ(secret_key("password"), pending);
-  EXPECT_FALSE(secret_key(kPendingKey));
+  EXPECT_FALSE(this->pending());
   EXPECT_EQ(condition("Ready"), "True");
   expect_no_leak({*pending});
 }
 
 TEST_F(ReconcilerTest, ACommitLostAfterTheCloudTookThePasswordIsRolledForward) {
   create_dcs();
-  // The cloud applies, then the Secret write fails (as if rotor died before committing).
-  api.fail_next(1, kube::FakeApi::make_error(kube::ErrorKind::kServerError),
-                kube::FakeApi::Verb::kReplace, res::kSecrets);
+  // The cloud applies, then every write of the target Secret fails for a while.
+  bool target_down = true;
+  api.hook = [&](rotor::testing::ApiVerb v, const kube::ResourceRef& r,
+                 const std::string& name) -> std::optional<kube::Error> {
+    if (target_down && r.plural == "secrets" && name == "cache-pw" &&
+        v != rotor::testing::ApiVerb::kGet)
+      return kube::FakeApi::make_error(kube::ErrorKind::kServerError);
+    return std::nullopt;
+  };
   EXPECT_TRUE(reconcile().error);
-  const auto pending = secret_key(kPendingKey);
+  const auto pending = this->pending();
   ASSERT_TRUE(pending);
+  EXPECT_EQ(record()->phase, rotation::Phase::kApplied);
   EXPECT_EQ(cloud->passwords["i-1"], *pending);
   EXPECT_FALSE(secret_key("password"));
+  EXPECT_TRUE(reconcile().error);
+  EXPECT_EQ(cloud->calls, 1);  // only the write is retried, never the call
+  target_down = false;
   reconcile();
+  EXPECT_EQ(cloud->calls, 1);
   EXPECT_EQ(secret_key("password"), pending);
   EXPECT_EQ(cloud->passwords["i-1"], *secret_key("password"));
+  EXPECT_FALSE(this->pending());
 }
 
 TEST_F(ReconcilerTest, WrongOldPasswordDegradesOnceAndWaitsForAPerson) {
   create_dcs(R"(,"method":"Change")");
-  ASSERT_TRUE(api.create(res::kSecrets, "team",
-                         obj(R"({"metadata":{"name":"cache-pw"},"data":{"password":")" +
-                             base64_encode("Wrong-Old-1") + R"("}})")));
+  put_secret("Wrong-Old-1");
   cloud->passwords["i-1"] = "Real-Current-1";
   reconcile();
   EXPECT_EQ(cloud->calls, 1);
   EXPECT_EQ(condition("Degraded"), "True");
   EXPECT_EQ(condition("Degraded", "reason"), "WrongOldPassword");
-  EXPECT_FALSE(secret_key(kPendingKey));
+  EXPECT_FALSE(pending());
   for (int i = 0; i < 5; ++i) {
     clock->advance(std::chrono::hours(1000));
     reconcile();
   }
   EXPECT_EQ(cloud->calls, 1);  // never retried: no walk towards a lockout
   // A person fixes the Secret: one more attempt, which now succeeds.
-  ASSERT_TRUE(
-      api.patch(res::kSecrets, "team", "cache-pw", kube::PatchType::kMerge,
-                obj(R"({"data":{"password":")" + base64_encode("Real-Current-1") + R"("}})")));
+  set_secret_password("Real-Current-1");
   reconcile();
   EXPECT_EQ(cloud->calls, 2);
   EXPECT_EQ(condition("Ready"), "True");
@@ -220,9 +132,7 @@ TEST_F(ReconcilerTest, WrongOldPasswordDegradesOnceAndWaitsForAPerson) {
 
 TEST_F(ReconcilerTest, ResetUnsupportedFallsBackToChangeAndRemembers) {
   create_dcs();
-  ASSERT_TRUE(api.create(res::kSecrets, "team",
-                         obj(R"({"metadata":{"name":"cache-pw"},"data":{"password":")" +
-                             base64_encode("Current-Pw-1") + R"("}})")));
+  put_secret("Current-Pw-1");
   cloud->passwords["i-1"] = "Current-Pw-1";
   cloud->reset_unsupported = true;
   reconcile();
@@ -238,15 +148,16 @@ TEST_F(ReconcilerTest, ResetUnsupportedFallsBackToChangeAndRemembers) {
 
 TEST_F(ReconcilerTest, AnUnknownChangeAnsweredWrongOldLaterIsTakenAsApplied) {
   create_dcs(R"(,"method":"Change")");
-  ASSERT_TRUE(api.create(res::kSecrets, "team",
-                         obj(R"({"metadata":{"name":"cache-pw"},"data":{"password":")" +
-                             base64_encode("Current-Pw-1") + R"("}})")));
+  put_secret("Current-Pw-1");
   cloud->passwords["i-1"] = "Current-Pw-1";
+  reconcile();  // a first change that rotor saw applied: its password is verified
+  ASSERT_EQ(cloud->calls, 1);
+  set_annotation("again");
   cloud->script = {Script::kApplyThenLose};
   reconcile();
-  const auto pending = secret_key(kPendingKey);
+  const auto pending = this->pending();
   ASSERT_TRUE(pending);
-  reconcile();  // change(old=Current-Pw-1) is now refused: the first one had applied
+  reconcile();  // change(old=verified) is now refused: the lost one had applied
   EXPECT_EQ(secret_key("password"), pending);
   EXPECT_EQ(cloud->passwords["i-1"], *pending);
   bool assumed = false;
@@ -285,7 +196,7 @@ TEST_F(ReconcilerTest, AClusterAccountMustAllowTheNamespace) {
       "rotation":{"interval":"720h"},"secret":{"name":"cache-pw"}}})")));
   reconcile();
   EXPECT_EQ(cloud->calls, 0);
-  EXPECT_FALSE(secret_key(kPendingKey));
+  EXPECT_FALSE(pending());
   EXPECT_EQ(condition("Ready", "reason"), "AccountNotAllowed");
   ASSERT_TRUE(api.patch(res::kClusterCloudAccounts, "", "shared", kube::PatchType::kMerge,
                         obj(R"({"spec":{"allowedNamespaces":{"names":["team"]}}})")));
@@ -329,7 +240,7 @@ TEST_F(ReconcilerTest, TheAccountsCaBundleReachesTheCloudClient) {
                               seen_ca = cfg.ca_pem;
                               return cloud;
                             }};
-  Reconciler r{{api, capturing, *clock, *random, events, log}};
+  Reconciler r{{api, capturing, *clock, *random, events, log, {}}};
   ASSERT_TRUE(api.patch(res::kCloudAccounts, "team", "acct", kube::PatchType::kMerge,
                         obj(R"({"spec":{"tls":{"caSecretRef":{"name":"private-ca"}}}})")));
   create_dcs();

@@ -1,7 +1,8 @@
 // The work queue's guarantees (dedup, one worker per key, no lost adds, earliest schedule
 // wins, backoff) and the worker pool's handling of reconcile results. Time is a ManualClock
-// moved by hand and poke()d; real waits are only thread hand-offs, bounded by generous
-// guards that fail a broken test instead of hanging it, never asserted as latencies.
+// moved by hand, whose timers make delayed keys ready inside advance(); real waits are only
+// thread hand-offs, bounded by generous guards that fail a broken test instead of hanging it,
+// never asserted as latencies.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -145,17 +146,62 @@ TEST(WorkQueue, DelayedKeysBecomeReadyInTimeOrder) {
   EXPECT_EQ(q.metrics().delayed, 0u);
 }
 
-TEST(WorkQueue, ABlockedGetWakesWhenTheClockIsAdvancedAndPoked) {
+TEST(WorkQueue, ADelayedKeyBecomesReadyExactlyWhenTheClockPassesItsDueTime) {
+  ManualClock clock(kStart);
+  WorkQueue q(clock);
+  q.add_at("ns/a", kStart + hours(1));
+  EXPECT_EQ(clock.next_timer(), kStart + hours(1));
+  clock.advance(hours(1) - nanoseconds(1));
+  EXPECT_EQ(q.metrics().depth, 0u);
+  EXPECT_EQ(q.metrics().delayed, 1u);
+  clock.advance(nanoseconds(1));
+  // Ready inside advance(), before anyone asks the queue.
+  EXPECT_EQ(q.metrics().depth, 1u);
+  EXPECT_EQ(q.metrics().delayed, 0u);
+  EXPECT_EQ(clock.pending_timers(), 0u) << "nothing left to wait for";
+  EXPECT_EQ(q.try_get(), "ns/a");
+}
+
+TEST(WorkQueue, ABlockedGetWakesWhenTheClockPassesTheDueTime) {
   ManualClock clock(kStart);
   WorkQueue q(clock);
   q.add_at("ns/a", kStart + hours(1));  // e.g. the next rotation time
   auto got = std::async(std::launch::async, [&] { return q.get(); });
   ShutdownOnExit guard{q};
-  // Before the clock moves the key must not come out (a wrong early return shows up here;
-  // a correct queue never fails this, however slow the machine).
-  EXPECT_EQ(got.wait_for(milliseconds(20)), std::future_status::timeout);
-  clock.advance(hours(1));
-  q.poke();
+  ASSERT_TRUE(eventually([&] { return q.metrics().idle_workers == 1; }));
+  clock.advance(hours(1) - nanoseconds(1));
+  EXPECT_EQ(q.metrics().idle_workers, 1u) << "the key came out early";
+  clock.advance(nanoseconds(1));
+  ASSERT_EQ(got.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(got.get(), "ns/a");
+}
+
+TEST(WorkQueue, OneClockTimerFollowsTheEarliestKey) {
+  ManualClock clock(kStart);
+  {
+    WorkQueue q(clock);
+    q.add_after("ns/b", hours(2));
+    q.add_after("ns/a", hours(1));  // earlier: the timer for ns/b is replaced
+    q.add_after("ns/c", hours(3));  // later: the armed timer stays
+    EXPECT_EQ(clock.pending_timers(), 1u);
+    EXPECT_EQ(clock.next_timer(), kStart + hours(1));
+    clock.advance(hours(1));
+    EXPECT_EQ(clock.next_timer(), kStart + hours(2)) << "re-armed for the next key";
+    // A timer that finds its key gone (add() now) finds nothing due and re-arms.
+    q.add("ns/b");
+    clock.advance(hours(1));
+    EXPECT_EQ(clock.next_timer(), kStart + hours(3));
+    EXPECT_EQ(q.metrics().depth, 2u);
+  }
+  EXPECT_EQ(clock.pending_timers(), 0u) << "the queue's destructor cancels its timer";
+}
+
+TEST(WorkQueue, WithTheSystemClockADelayedKeyComesOutByItself) {
+  SystemClock clock;
+  WorkQueue q(clock);
+  q.add_after("ns/a", milliseconds(1));
+  auto got = std::async(std::launch::async, [&] { return q.get(); });
+  ShutdownOnExit guard{q};
   ASSERT_EQ(got.wait_for(kGuard), std::future_status::ready);
   EXPECT_EQ(got.get(), "ns/a");
 }
@@ -227,16 +273,17 @@ TEST(WorkQueue, RateLimitedRequeuesBackOffUpToTheCapAndForgetResets) {
 
 // --- WorkQueue: shutdown -----------------------------------------------------------------
 
-TEST(WorkQueue, ShutdownUnblocksEveryGet) {
-  SystemClock clock;
+TEST(WorkQueue, ShutdownUnblocksEveryGetAndCancelsTheTimer) {
+  ManualClock clock(kStart);
   WorkQueue q(clock);
-  q.add_after("ns/far", hours(1));  // one waiter sleeps on a timer, the others untimed
+  q.add_after("ns/far", hours(1));
   std::vector<std::future<std::optional<std::string>>> getters;
   for (int i = 0; i < 3; ++i)
     getters.push_back(std::async(std::launch::async, [&] { return q.get(); }));
   ShutdownOnExit guard{q};
-  std::this_thread::sleep_for(milliseconds(10));  // let them block (not required to pass)
+  ASSERT_TRUE(eventually([&] { return q.metrics().idle_workers == 3; }));
   q.shutdown();
+  EXPECT_EQ(clock.pending_timers(), 0u);
   for (auto& g : getters) {
     ASSERT_EQ(g.wait_for(kGuard), std::future_status::ready);
     EXPECT_EQ(g.get(), std::nullopt);
@@ -271,10 +318,7 @@ struct PoolFixture {
   explicit PoolFixture(WorkerPool::Reconcile reconcile) : q(clock), pool(q, 2, reconcile) {
     pool.start();
   }
-  void advance(Duration d) {
-    clock.advance(d);
-    q.poke();
-  }
+  void advance(Duration d) { clock.advance(d); }
   // The reconcile ran `expected_calls` times and its result has been applied.
   bool settled(int expected_calls) {
     return eventually([&] { return calls.load() == expected_calls && q.metrics().in_flight == 0; });
@@ -318,7 +362,8 @@ TEST(WorkerPool, ErrorsAndExceptionsBackOffAndSuccessForgets) {
   EXPECT_EQ(f.q.num_requeues("ns/a"), 2u);
   EXPECT_EQ(f.q.metrics().delayed, 1u);
   f.advance(seconds(1));
-  EXPECT_EQ(f.calls.load(), 2) << "the second retry waits 2 s, not 1 s";
+  EXPECT_EQ(f.q.metrics().depth, 0u) << "the second retry waits 2 s, not 1 s";
+  EXPECT_EQ(f.calls.load(), 2);
   f.advance(seconds(1));
   ASSERT_TRUE(f.settled(3));
   EXPECT_EQ(f.q.num_requeues("ns/a"), 0u);
@@ -377,7 +422,7 @@ TEST(WorkerPool, StopJoinsIdleWorkersAndWaitsForARunningReconcile) {
     finished = true;
     return Result::after(hours(1));
   });
-  q.add_after("ns/far", hours(2));  // a watcher is asleep on this timer
+  q.add_after("ns/far", hours(2));  // a clock timer is armed for this
   pool.start();
   EXPECT_TRUE(pool.running());
   q.add("ns/a");

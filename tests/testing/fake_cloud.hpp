@@ -1,6 +1,7 @@
 #pragma once
 // An in-memory cloud for controller tests: instances with passwords, and scripted answers.
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -17,13 +18,22 @@ class FakeCloud final : public cloud::PasswordApi {
     kResetUnsupported,  // DCS.4839 (reset only)
     kLocked,            // answer Locked for 3 minutes
     kRejected,          // answer Rejected
+    kBusy,              // answer Busy (DCS.4049-like), nothing applied
+    kThrottled,         // answer Throttled (429), nothing applied
+    kAuthFailed,        // answer AuthFailed (401), nothing applied
+    kCrash,             // throw before anything is applied, as if the process died mid-call
+    kApplyThenCrash,    // apply, then throw: the process died before reading the answer
   };
+  // Thrown by kCrash / kApplyThenCrash; tests catch it where the process would have died.
+  struct Crash {};
 
   std::map<std::string, std::string> passwords;  // instance id -> password ("" = free)
   std::deque<Script> script;                     // consumed one per call; then kApply
   bool reset_unsupported = false;                // every reset answers DCS.4839
   int calls = 0;
-  std::vector<std::string> call_log;  // "reset:inst", "change:inst", ...
+  std::vector<std::string> call_log;     // "reset:inst", "change:inst", ...
+  std::map<std::string, int> wrong_old;  // instance id -> wrong-old-password answers
+  std::function<void()> on_call;         // runs inside every call (e.g. delete a Secret)
 
   cloud::Outcome dcs_reset(const cloud::InstanceRef& r, const Secret& pw, bool free) override {
     if (reset_unsupported)
@@ -33,9 +43,15 @@ class FakeCloud final : public cloud::PasswordApi {
   cloud::Outcome dcs_change(const cloud::InstanceRef& r, const Secret& old_pw,
                             const Secret& pw) override {
     std::lock_guard lock(mu_);
+    // Answers that do not reach the password check come first, as in the real service.
+    if (!script.empty() && script.front() != Script::kApply &&
+        script.front() != Script::kApplyThenLose && script.front() != Script::kApplyThenCrash)
+      return apply_locked("change", r, pw.reveal());
     if (passwords[r.instance_id] != old_pw.reveal()) {
       ++calls;
+      ++wrong_old[r.instance_id];
       call_log.push_back("change:" + r.instance_id);
+      if (!script.empty()) script.pop_front();
       return outcome(cloud::OutcomeKind::kWrongOldPassword);
     }
     return apply_locked("change", r, pw.reveal());
@@ -72,6 +88,7 @@ class FakeCloud final : public cloud::PasswordApi {
                               const std::string& pw) {
     ++calls;
     call_log.push_back(std::string(what) + ":" + r.instance_id);
+    if (on_call) on_call();
     Script s = Script::kApply;
     if (!script.empty()) {
       s = script.front();
@@ -92,6 +109,17 @@ class FakeCloud final : public cloud::PasswordApi {
         return outcome(cloud::OutcomeKind::kLocked);
       case Script::kRejected:
         return outcome(cloud::OutcomeKind::kRejected);
+      case Script::kBusy:
+        return outcome(cloud::OutcomeKind::kBusy);
+      case Script::kThrottled:
+        return outcome(cloud::OutcomeKind::kThrottled);
+      case Script::kAuthFailed:
+        return outcome(cloud::OutcomeKind::kAuthFailed);
+      case Script::kCrash:
+        throw Crash{};
+      case Script::kApplyThenCrash:
+        passwords[r.instance_id] = pw;
+        throw Crash{};
     }
     return outcome(cloud::OutcomeKind::kUnknown);
   }

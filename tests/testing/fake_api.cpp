@@ -1,5 +1,5 @@
 // FakeApi: the store and the write paths. Watches are in fake_watch.cpp.
-#include "kube/fake_api.hpp"
+#include "testing/fake_api.hpp"
 
 #include <cpprest/asyncrt_utils.h>
 

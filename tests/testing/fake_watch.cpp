@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "kube/fake_api.hpp"
+#include "testing/fake_api.hpp"
 
 namespace rotor::kube {
 namespace {

@@ -1,0 +1,56 @@
+#pragma once
+// The operator's RotationStore: a record Secret per resource ("rotor-record.<kind>.<name>",
+// type rotor.dev/rotation-record) holds the rotation record with the pending password; the
+// target Secret holds only what applications use (current and previous password).
+//
+// Why a Secret of its own rather than a hidden key in the target: whoever manages the
+// target Secret (a person, Helm, Argo CD pruning) can delete or replace it between a call
+// and its commit without taking the pending password with it; two resources writing keys of
+// one Secret cannot see each other's pending password; and the target never holds a
+// password the cloud has not confirmed. The record carries an ownerReference to its resource
+// only while no password is in flight, so deleting a resource mid-rotation keeps the pending
+// password (recreate the resource and rotor finishes the rotation).
+//
+// Each key of a target Secret is written by one resource: the target records its writers in
+// the annotation rotor.dev/written-by ({"password":"DcsInstance/cache",...}) and a second
+// resource naming a key someone else writes is refused (SecretKeyConflict).
+#include <optional>
+#include <string>
+
+#include "controller/resource.hpp"
+#include "kube/api.hpp"
+#include "rotation/store.hpp"
+
+namespace rotor::controller {
+
+inline constexpr const char* kRecordLabel = "rotor.dev/record-of";
+inline constexpr const char* kWrittenByAnnotation = "rotor.dev/written-by";
+inline constexpr const char* kRecordSecretType = "rotor.dev/rotation-record";
+
+std::string record_secret_name(ResourceKind kind, const std::string& name);
+
+class SecretStore final : public rotation::RotationStore {
+ public:
+  SecretStore(kube::Api& api, const RotatedResource& r) : api_(api), r_(r) {}
+
+  std::optional<std::string> load(rotation::Snapshot& out) override;
+  std::optional<std::string> save(const rotation::RotationRecord& record) override;
+  std::optional<std::string> commit(const rotation::RotationRecord& record) override;
+
+  // Set by load() when another live resource writes one of this resource's keys.
+  const std::optional<std::string>& conflict() const { return conflict_; }
+
+ private:
+  std::optional<std::string> check_claims(const kube::Object& target);
+  kube::Object target_base() const;
+  std::optional<std::string> write_target(const rotation::RotationRecord& record);
+
+  kube::Api& api_;
+  const RotatedResource& r_;
+  std::optional<kube::Object> record_obj_;
+  std::optional<kube::Object> target_obj_;
+  std::optional<std::string> conflict_;
+  bool migrated_legacy_ = false;
+};
+
+}  // namespace rotor::controller

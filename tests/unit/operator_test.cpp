@@ -1,0 +1,136 @@
+// The operator's wiring against the fake API server, with a recording reconcile: a change of
+// a Secret rotor manages wakes the resource that writes it (a target Secret by
+// spec.secret.name, a rotation record by its rotor.dev/record-of label); a Secret without
+// rotor's label wakes nothing. Real waits are only thread hand-offs, bounded by a generous
+// guard, never asserted as latencies.
+#include "controller/operator.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "testing/fake_api.hpp"
+
+namespace rotor::controller {
+namespace {
+
+using kube::FakeApi;
+using kube::Json;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+namespace res = kube::resources;
+
+const TimePoint kStart = TimePoint(hours(24 * 365 * 56));
+constexpr auto kGuard = seconds(20);  // "did not hang", not a latency bound
+
+Json J(const std::string& text) {
+  return kube::parse_json(text).value();
+}
+
+Json rotated(const std::string& name, const std::string& secret_name) {
+  return J(R"({"metadata":{"name":")" + name + R"("},"spec":{"secret":{"name":")" + secret_name +
+           R"("}}})");
+}
+
+Json secret(const std::string& name, const std::string& labels) {
+  return J(R"({"metadata":{"name":")" + name + R"(","labels":)" + labels +
+           R"(},"data":{"password":"b2xk"}})");
+}
+
+constexpr const char* kManaged = R"({"app.kubernetes.io/managed-by":"rotor"})";
+
+// One worker, so that keys are reconciled in the order they were queued.
+struct OperatorFixture {
+  OperatorFixture() {
+    const auto dcs = resource_ref(ResourceKind::kDcsInstance);
+    const auto ddm = resource_ref(ResourceKind::kDdmAccount);
+    EXPECT_TRUE(api.create(dcs, "team", rotated("cache", "cache-password")));
+    EXPECT_TRUE(api.create(ddm, "team", rotated("app", "app-password")));
+    EXPECT_TRUE(api.create(dcs, "elsewhere", rotated("cache", "cache-password")));
+    EXPECT_TRUE(api.create(res::kSecrets, "team", secret("cache-password", kManaged)));
+    EXPECT_TRUE(api.create(res::kSecrets, "team", secret("app-password", R"({})")));
+    EXPECT_TRUE(api.create(
+        res::kSecrets, "team",
+        secret(
+            "rotor-record.ddmaccount.app",
+            R"({"app.kubernetes.io/managed-by":"rotor","rotor.dev/record-of":"ddmaccount.app"})")));
+    op.start();
+    EXPECT_TRUE(op.wait_synced(kGuard));
+    // Every informer has listed (and queued what it found); let the pool finish that.
+    EXPECT_TRUE(settle());
+    clear();
+  }
+
+  bool settle() {
+    const auto deadline = std::chrono::steady_clock::now() + kGuard;
+    for (;;) {
+      const auto m = op.queue().metrics();
+      if (m.depth == 0 && m.in_flight == 0) return true;
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+  }
+  // Waits until `key` has been reconciled; returns everything reconciled until then.
+  std::vector<std::string> wait_for(const std::string& key) {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, kGuard,
+                [&] { return std::find(keys.begin(), keys.end(), key) != keys.end(); });
+    return keys;
+  }
+  void clear() {
+    std::lock_guard lock(mu);
+    keys.clear();
+  }
+  void edit(const std::string& name) {
+    EXPECT_TRUE(api.patch(res::kSecrets, "team", name, kube::PatchType::kMerge,
+                          J(R"({"data":{"password":"Zml4ZWQ="}})")));
+  }
+
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kStart);
+  FakeApi api{clock};
+  std::ostringstream out;
+  Logger log{out};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> keys;
+  Operator op{api,
+              [this](ResourceKind kind, const std::string& ns, const std::string& name) {
+                std::lock_guard lock(mu);
+                keys.push_back(make_key(kind, ns, name));
+                cv.notify_all();
+                return Result::ok();
+              },
+              *clock, log, OperatorOptions{{}, 1, {}}};
+};
+
+TEST(Operator, EditingAManagedTargetSecretWakesTheResourcesThatNameIt) {
+  OperatorFixture f;
+  // A Secret without rotor's label first: not even watched. Events of one watch arrive in
+  // order and one worker reconciles in queue order, so had it queued "app", "app" would come
+  // before "cache" here.
+  f.edit("app-password");
+  f.edit("cache-password");
+  EXPECT_EQ(f.wait_for("dcsinstances/team/cache"),
+            (std::vector<std::string>{"dcsinstances/team/cache"}))
+      << "only the resource of the Secret's own namespace";
+  ASSERT_TRUE(f.settle());
+  f.clear();
+  // Deleting it by hand wakes the resource too, to write it again.
+  ASSERT_TRUE(f.api.remove(res::kSecrets, "team", "cache-password"));
+  EXPECT_EQ(f.wait_for("dcsinstances/team/cache"),
+            (std::vector<std::string>{"dcsinstances/team/cache"}));
+}
+
+TEST(Operator, EditingARotationRecordWakesTheResourceItNames) {
+  OperatorFixture f;
+  f.edit("rotor-record.ddmaccount.app");
+  EXPECT_EQ(f.wait_for("ddmaccounts/team/app"), (std::vector<std::string>{"ddmaccounts/team/app"}));
+}
+
+}  // namespace
+}  // namespace rotor::controller
