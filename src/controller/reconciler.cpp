@@ -87,21 +87,23 @@ Result Reconciler::refuse(const kube::Object& obj, ResourceKind kind, const std:
 // other is refused, so two resources never reset one instance over each other.
 std::optional<std::string> Reconciler::duplicate_of(const RotatedResource& r,
                                                     const kube::Object& obj) {
-  if (!d_.peers) return std::nullopt;
+  if (!d_.peers) return std::string();
+  const auto peers = d_.peers(r.kind);
+  if (!peers) return std::nullopt;
   const std::string mine = instance_key(r);
   const auto rank = [](const kube::Object& o) {
     return kube::get_string(o, {"metadata", "creationTimestamp"}) + "|" + kube::namespace_of(o) +
            "/" + kube::name_of(o);
   };
   const std::string my_rank = rank(obj);
-  for (const auto& peer : d_.peers(r.kind)) {
+  for (const auto& peer : *peers) {
     if (kube::namespace_of(peer) == r.ns && kube::name_of(peer) == r.name) continue;
     std::string error;
     const auto other = parse_rotated(r.kind, peer, error);
     if (!other || instance_key(*other) != mine) continue;
     if (rank(peer) < my_rank) return id_of(*other);
   }
-  return std::nullopt;
+  return std::string();
 }
 
 Result Reconciler::reconcile(ResourceKind kind, const std::string& ns, const std::string& name) {
@@ -125,7 +127,14 @@ Result Reconciler::reconcile(ResourceKind kind, const std::string& ns, const std
   } catch (const password::PolicyError& e) {
     return refuse(obj, kind, "InvalidPasswordPolicy", e.what(), false);
   }
-  if (auto holder = duplicate_of(r, obj)) {
+  const auto holder = duplicate_of(r, obj);
+  if (!holder) {
+    return refuse(obj, kind, "PeersUnknown",
+                  "cannot tell yet whether another resource rotates instance " +
+                      r.instance.instance_id + "; retrying",
+                  true);
+  }
+  if (!holder->empty()) {
     return refuse(obj, kind, "DuplicateInstance",
                   "instance " + r.instance.instance_id + " is already rotated by " + *holder +
                       "; two resources must not rotate one instance",

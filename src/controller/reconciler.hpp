@@ -21,8 +21,9 @@
 namespace rotor::controller {
 
 // The resources of one kind that may name the same instance (all watched namespaces); the
-// operator answers from its informer caches. Empty: the check is skipped.
-using PeerLister = std::function<std::vector<kube::Object>(ResourceKind)>;
+// operator answers from its informer caches. nullopt: not known now (a cache not synced, a
+// failed list), and the resource waits; an empty function skips the check.
+using PeerLister = std::function<std::optional<std::vector<kube::Object>>(ResourceKind)>;
 
 struct ReconcilerDeps {
   kube::Api& api;
@@ -44,6 +45,7 @@ class Reconciler {
  private:
   Result refuse(const kube::Object& obj, ResourceKind kind, const std::string& reason,
                 const std::string& message, bool retry);
+  // Another resource that keeps the instance, "" when none, nullopt when it cannot be told.
   std::optional<std::string> duplicate_of(const RotatedResource& r, const kube::Object& obj);
   Result report(const kube::Object& obj, const RotatedResource& r,
                 const rotation::Report& rep);

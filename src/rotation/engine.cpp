@@ -51,7 +51,7 @@ class Pass {
   EngineDeps d_;
   TimePoint now_{};
   RotationRecord rec_;
-  std::string saved_;  // to_json of the stored record ("" when none)
+  std::optional<RotationRecord> saved_;  // the stored record, as far as this pass knows
   std::optional<Secret> current_;
   std::optional<Event> next_event_;  // an event produced by the last action
   Report out_;
@@ -139,8 +139,7 @@ void Pass::rebase_on_target() {
 }
 
 bool Pass::save() {
-  const std::string now_json = to_json(rec_);
-  if (now_json == saved_) return true;
+  if (saved_ && *saved_ == rec_) return true;
   rec_.seq += 1;
   if (auto err = d_.store.save(rec_)) {
     if (d_.memo) d_.memo->put(d_.memo_key, rec_);
@@ -152,7 +151,7 @@ bool Pass::save() {
     done_ = true;
     return false;
   }
-  saved_ = to_json(rec_);
+  saved_ = rec_;
   return true;
 }
 
@@ -490,7 +489,7 @@ Report Pass::run() {
   }
   if (snap.record) {
     rec_ = std::move(*snap.record);
-    saved_ = to_json(rec_);
+    saved_ = rec_;
   }
   current_ = std::move(snap.current);
   if (d_.memo) {

@@ -65,6 +65,7 @@ struct RotationRecord {
   std::int64_t rotations = 0;
 
   bool in_flight() const { return phase != Phase::kIdle; }
+  friend bool operator==(const RotationRecord&, const RotationRecord&) = default;
   // Forgets the rotation in flight (not the facts about the target).
   void clear_flight();
 };

@@ -54,7 +54,7 @@ struct ReconcilerTest : ::testing::Test {
   Logger log{log_text, LogFormat::kJson, LogLevel::kDebug};
   Reconciler reconciler{{api, accounts, *clock, *random, events, log, [this](ResourceKind k) {
                            auto l = store.list(resource_ref(k), "");
-                           return l ? l->items : std::vector<kube::Object>{};
+                           return l ? std::optional(l->items) : std::nullopt;
                          }}};
 
   void SetUp() override {
