@@ -433,10 +433,16 @@ def rotated_status(kind):
             "none is pending.",
             format="date-time",
         ),
-        "blockedOn": string(
-            "Set after a failure only a person can fix (such as a wrong old password in the "
-            "Secret): the generation, Secret resourceVersion and rotate-now value it happened "
-            "with. rotor makes no further call until one of them changes."
+        "phase": string(
+            "Phase of the rotation record: Idle, Prepared, Held (a pending password never "
+            "applied so far), Unconfirmed (the cloud may hold the pending password; it is "
+            "kept until confirmed) or Applied (only the Secret write is left).",
+            enum=["Idle", "Prepared", "Held", "Unconfirmed", "Applied"],
+        ),
+        "blockedReason": string(
+            "Set after a failure only a person can fix (WrongOldPassword, NeedsConfirmation, "
+            "NoCurrentPassword, ResetUnsupported). rotor makes no further call until the "
+            "password in the Secret, the spec or the rotor.dev/rotate-now annotation changes."
         ),
     }
     if kind == "DcsInstance":
@@ -568,6 +574,13 @@ def rotated_spec(kind):
             "jitter": duration(
                 "Delay each due rotation by a random amount up to this duration, so "
                 "many objects don't rotate at the same instant. Shorter than interval."
+            ),
+            "firstRotation": string(
+                "When a Secret already holds a password as rotor adopts it: AfterInterval "
+                "(default) counts it as rotated at adoption, Immediate rotates it at once. "
+                "A Secret without a password gets one at once either way.",
+                enum=["Immediate", "AfterInterval"],
+                default="AfterInterval",
             ),
         },
         rules=[

@@ -93,11 +93,20 @@ int run(const Args& args) {
   auto random = make_system_random();
   controller::AccountResolver accounts(api, controller::make_http_cloud_factory(clock));
   controller::KubeEventRecorder events(api, clock, log, pod_identity());
-  controller::Reconciler reconciler({api, accounts, clock, *random, events, log});
+  // The duplicate-instance check reads the operator's caches; the operator is built after
+  // the reconciler it drives, hence the indirection.
+  const controller::Operator* running = nullptr;
+  controller::Reconciler reconciler(
+      {api, accounts, clock, *random, events, log,
+       [&running](controller::ResourceKind kind) -> std::optional<std::vector<kube::Object>> {
+         if (running == nullptr) return std::nullopt;
+         return running->peers(kind);
+       }});
   controller::OperatorOptions options;
   if (vm.count("namespace")) options.namespaces = vm["namespace"].as<std::vector<std::string>>();
   options.workers = workers;
   controller::Operator op(api, reconciler, clock, log, options);
+  running = &op;
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

@@ -147,4 +147,16 @@ bool Operator::wait_synced(std::chrono::milliseconds timeout) const {
   return true;
 }
 
+std::optional<std::vector<kube::Object>> Operator::peers(ResourceKind kind) const {
+  std::vector<kube::Object> all;
+  for (const auto& r : rotated_) {
+    if (r.kind != kind) continue;
+    if (!r.informer->synced()) return std::nullopt;
+    auto items = r.informer->items();
+    all.insert(all.end(), std::make_move_iterator(items.begin()),
+               std::make_move_iterator(items.end()));
+  }
+  return all;
+}
+
 }  // namespace rotor::controller

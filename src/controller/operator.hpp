@@ -49,6 +49,9 @@ class Operator {
   // True once every informer has loaded its first list.
   bool wait_synced(std::chrono::milliseconds timeout) const;
   WorkQueue& queue() { return queue_; }
+  // Every cached resource of `kind` (all watched namespaces), for the duplicate-instance
+  // check; nullopt until those caches have synced.
+  std::optional<std::vector<kube::Object>> peers(ResourceKind kind) const;
 
  private:
   struct RotatedInformer {

@@ -177,6 +177,16 @@ Json SecretStore::target_base() const {
 }
 
 std::optional<std::string> SecretStore::write_target(const rotation::RotationRecord& record) {
+  const Secret next = record.pending.value_or(Secret());
+  if (target_obj_) {  // already written (a commit that finished before a crash): no write
+    const auto have = data_value(*target_obj_, r_.password_key);
+    const Json claims = written_by(*target_obj_);
+    if (have && *have == next && claims.has_field(r_.password_key) &&
+        claims.at(r_.password_key).is_string() &&
+        claims.at(r_.password_key).as_string() == owner_id(r_) &&
+        !kube::find(*target_obj_, {"data", kLegacyPendingKey}))
+      return std::nullopt;
+  }
   Json obj = target_base();
   // Created by rotor (or written by it): labelled so that rotor watches it. No owner: the
   // password must outlive the resource.
@@ -187,7 +197,6 @@ std::optional<std::string> SecretStore::write_target(const rotation::RotationRec
   kube::ensure_object(obj, {"metadata", "annotations"})[kWrittenByAnnotation] =
       Json::string(kube::dump(claims));
   Json& data = kube::ensure_object(obj, {"data"});
-  const Secret next = record.pending.value_or(Secret());
   if (auto old = target_obj_ ? data_value(*target_obj_, r_.password_key) : std::nullopt;
       old && !old->empty() && !(*old == next)) {
     data[r_.previous_key] = Json::string(base64_encode(old->reveal()));

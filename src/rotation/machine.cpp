@@ -40,7 +40,7 @@ constexpr std::array kTable{
     // Pending saved; this process is about to send it (or sent it and has the answer).
     Row{P::kPrepared, E::kResumed, A::kSave, P::kUnconfirmed},
     Row{P::kPrepared, E::kReady, A::kSend, P::kPrepared},
-    Row{P::kPrepared, E::kCommitFound, A::kFinalize, P::kIdle},
+    Row{P::kPrepared, E::kCommitFound, A::kCommit, P::kApplied},
     Row{P::kPrepared, E::kLocked, A::kSave, P::kHeld},
     Row{P::kPrepared, E::kNeedsCurrent, A::kDropAndBlock, P::kIdle},
     Row{P::kPrepared, E::kApplied, A::kCommit, P::kApplied},
@@ -55,13 +55,13 @@ constexpr std::array kTable{
 
     // Pending saved, never applied so far: a definite refusal may drop it.
     Row{P::kHeld, E::kReady, A::kSend, P::kPrepared},
-    Row{P::kHeld, E::kCommitFound, A::kFinalize, P::kIdle},
+    Row{P::kHeld, E::kCommitFound, A::kCommit, P::kApplied},
     Row{P::kHeld, E::kLocked, A::kWait, P::kHeld},
     Row{P::kHeld, E::kNeedsCurrent, A::kDropAndBlock, P::kIdle},
 
     // The cloud may hold the pending password: it is kept until the cloud confirms it.
     Row{P::kUnconfirmed, E::kReady, A::kSend, P::kUnconfirmed},
-    Row{P::kUnconfirmed, E::kCommitFound, A::kFinalize, P::kIdle},
+    Row{P::kUnconfirmed, E::kCommitFound, A::kCommit, P::kApplied},
     Row{P::kUnconfirmed, E::kLocked, A::kWait, P::kUnconfirmed},
     Row{P::kUnconfirmed, E::kBlocked, A::kWait, P::kUnconfirmed},
     Row{P::kUnconfirmed, E::kNeedsCurrent, A::kBlock, P::kUnconfirmed},
@@ -79,7 +79,7 @@ constexpr std::array kTable{
 
     // The cloud took it: only the write is left, whatever happens (never sent again).
     Row{P::kApplied, E::kCommitLeft, A::kCommit, P::kApplied},
-    Row{P::kApplied, E::kCommitFound, A::kFinalize, P::kIdle},
+    Row{P::kApplied, E::kCommitFound, A::kCommit, P::kApplied},
     Row{P::kApplied, E::kCommitted, A::kFinalize, P::kIdle},
     Row{P::kApplied, E::kCommitFailed, A::kSave, P::kApplied},
 };

@@ -17,7 +17,7 @@ namespace rotor::rotation {
 enum class Event {
   // Observed at the start of a step.
   kResumed,          // Prepared found in the store: a crash came between save and answer
-  kCommitFound,      // the Secret's current password is the pending one: the commit happened
+  kCommitFound,      // the current password is the pending one: the commit (may have) happened
   kCommitLeft,       // Applied found: only the commit write is left
   kDue,              // a rotation is due (schedule, rotate-now, or no password yet)
   kDuePasswordFree,  // a reset to password-free access is due

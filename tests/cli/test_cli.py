@@ -1,5 +1,6 @@
 """`rotor generate` and `rotor rotate` as a user runs them, against the simulator and Redis."""
 import http.server
+import json
 import os
 import pathlib
 import signal
@@ -75,6 +76,12 @@ def cli(rotor_bin, sim, tmp_path):
             assert not s or s not in text, "a password reached rotor's output"
 
 
+def pending_of(out_file):
+    """The pending password in OUT.pending (the rotation record), or None."""
+    path = pathlib.Path(str(out_file) + ".pending")
+    return json.loads(path.read_text()).get("pending") if path.exists() else None
+
+
 @pytest.mark.parametrize("service,length", [("dcs", 32), ("ddm", 20), ("kafka", 8), ("rabbitmq", 32)])
 def test_generate_prints_compliant_passwords(rotor_bin, service, length):
     args = [rotor_bin, "generate", "--service", service, "--length", str(length), "--count", "200"]
@@ -145,15 +152,28 @@ def test_a_wrong_old_password_is_reported_once_and_never_retried(cli, sim, tmp_p
     assert r.returncode == 3
     assert "WrongOldPassword" in r.stderr and "retries left 4" in r.stderr
     assert len(sim.calls("dcs1")) == 1
-    assert not (tmp_path / "new.pw.pending").exists()
+    # The refusal is remembered next to OUT (no password in it): running the same command
+    # again does not spend a second attempt.
+    record = (tmp_path / "new.pw.pending").read_text()
+    assert "Wrong#Passw0rd9" not in record and pending_of(tmp_path / "new.pw") is None
+    for _ in range(4):
+        r = cli.rotate("dcs", "dcs1", tmp_path / "new.pw", "--method", "change", "--old-password-file", str(old))
+        assert r.returncode == 3 and "WrongOldPassword" in r.stderr
+    assert len(sim.calls("dcs1")) == 1
     assert sim.instance("dcs1")["password"] == FIRST
+    old.write_text(FIRST)  # the person fixes the old password: one attempt, which works
+    r = cli.rotate("dcs", "dcs1", tmp_path / "new.pw", "--method", "change", "--old-password-file", str(old))
+    assert r.returncode == 0, r.stderr
+    assert sim.instance("dcs1")["password"] == (tmp_path / "new.pw").read_text()
 
 
 def test_locked_exits_4_and_says_until_when(cli, sim, tmp_path):
-    old = tmp_path / "old.pw"
-    old.write_text("Wrong#Passw0rd9")
-    codes = [cli.rotate("dcs", "dcs1", tmp_path / "x.pw", "--method", "change", "--old-password-file",
-                        str(old)).returncode for _ in range(5)]
+    codes = []
+    for i in range(5):  # five different mistakes, each a person's own: one attempt each
+        old = tmp_path / f"old{i}.pw"
+        old.write_text(f"Wrong#Passw0rd{i}")
+        codes.append(cli.rotate("dcs", "dcs1", tmp_path / "x.pw", "--method", "change", "--old-password-file",
+                                str(old)).returncode)
     assert codes == [3, 3, 3, 3, 4]  # the person running it walked into the lock, one run at a time
     r = cli.rotate("dcs", "dcs1", tmp_path / "y.pw")
     assert r.returncode == 4, r.stderr
@@ -186,9 +206,8 @@ def test_a_5xx_keeps_the_pending_password_and_the_next_run_sends_it_again(cli, s
     out_file = tmp_path / "k.pw"
     r = cli.rotate("kafka", "kafka1", out_file)
     assert r.returncode == 5, r.stderr
-    pending = pathlib.Path(str(out_file) + ".pending")
-    kept = pending.read_text()
-    assert not out_file.exists()
+    kept = pending_of(out_file)
+    assert kept and not out_file.exists()
     r = cli.rotate("kafka", "kafka1", out_file)
     assert r.returncode == 0, r.stderr
     assert out_file.read_text() == kept == sim.instance("kafka1")["password"]
@@ -199,19 +218,48 @@ def test_a_dropped_connection_after_apply_loses_nothing(cli, sim, redis, tmp_pat
     out_file = tmp_path / "d.pw"
     r = cli.rotate("dcs", "dcs1", out_file)
     assert r.returncode == 5, r.stderr
-    pending = pathlib.Path(str(out_file) + ".pending").read_text()
+    pending = pending_of(out_file)
     assert sim.instance("dcs1")["password"] == pending  # applied, answer lost
     assert cli.rotate("dcs", "dcs1", out_file).returncode == 0
     assert out_file.read_text() == pending
     assert redis.ping(pending) == "PONG"
 
 
-def test_throttling_exits_7_and_keeps_nothing(cli, sim, tmp_path):
+def test_throttling_exits_7_and_the_next_run_sends_the_same_password(cli, sim, tmp_path):
     sim.put_instance("rmq1", faults={"throttle_next": 1})
     r = cli.rotate("rabbitmq", "rmq1", tmp_path / "r.pw")
     assert r.returncode == 7, r.stderr
     assert "Throttled" in r.stderr
+    held = pending_of(tmp_path / "r.pw")  # never applied, kept: one rotation, one password
+    assert held and sim.instance("rmq1")["password"] == FIRST
+    assert cli.rotate("rabbitmq", "rmq1", tmp_path / "r.pw").returncode == 0
+    assert (tmp_path / "r.pw").read_text() == held == sim.instance("rmq1")["password"]
     assert not pathlib.Path(str(tmp_path / "r.pw") + ".pending").exists()
+
+
+def test_change_after_an_unknown_outcome_never_walks_into_the_lockout(cli, sim, tmp_path):
+    # Defect 8: after a change whose answer was lost, every later run used to send the
+    # inherited password with the old one, get "wrong old password", and lock the instance.
+    old = tmp_path / "old.pw"
+    old.write_text(FIRST)
+    out_file = tmp_path / "c.pw"
+    sim.put_instance("dcs1", faults={"drop_next": 1})
+    r = cli.rotate("dcs", "dcs1", out_file, "--method", "change", "--old-password-file", str(old))
+    assert r.returncode == 5, r.stderr
+    taken = pending_of(out_file)
+    assert sim.instance("dcs1")["password"] == taken  # applied, answer lost
+    for _ in range(6):
+        r = cli.rotate("dcs", "dcs1", out_file, "--method", "change", "--old-password-file", str(old))
+        assert r.returncode == 3 and "NeedsConfirmation" in r.stderr, r.stderr
+    assert len(sim.calls("dcs1")) == 1  # no guess was sent
+    assert not sim.instance("dcs1").get("locked")
+    assert pending_of(out_file) == taken
+    # The person checks which password works and passes it as the old one: rotor sees the
+    # pending password is in force and writes it out, without another call.
+    old.write_text(taken)
+    r = cli.rotate("dcs", "dcs1", out_file, "--method", "change", "--old-password-file", str(old))
+    assert r.returncode == 0, r.stderr
+    assert out_file.read_text() == taken and len(sim.calls("dcs1")) == 1
 
 
 def test_a_killed_rotate_leaves_the_pending_file_for_the_next_run(cli, sim, redis, rotor_bin, tmp_path):
@@ -228,7 +276,7 @@ def test_a_killed_rotate_leaves_the_pending_file_for_the_next_run(cli, sim, redi
     proc.wait()
     time.sleep(3)
     taken = sim.instance("dcs1")["password"]
-    assert pending.read_text() == taken and not out_file.exists()
+    assert pending_of(out_file) == taken and not out_file.exists()
     sim.put_instance("dcs1", faults={"latency_ms": 0})
     assert cli.rotate("dcs", "dcs1", out_file).returncode == 0
     assert out_file.read_text() == taken

@@ -413,7 +413,8 @@ def test_printer_columns_and_status_subresource(kubectl, created):
         "lastError": {"code": "DCS.4049", "message": "instance not running"},
         "pendingSince": "2026-01-01T00:00:00Z",
         "lockedUntil": "2026-01-01T00:05:00Z",
-        "blockedOn": "1/42/x",
+        "phase": "Unconfirmed",
+        "blockedReason": "NeedsConfirmation",
     }}
     kubectl.run("patch", "dcsinstance", name, "-n", NS, "--subresource=status",
                 "--type=merge", "-p", json.dumps(status))

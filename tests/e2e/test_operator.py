@@ -77,9 +77,12 @@ def rotor(build_dir, kubeconfig, kubectl, account, tmp_path_factory):
     assert r.stop() == 0, r.log()[-3000:]
 
 
-def rotated(kind, name, instance, interval="720h", secret=None, **spec):
+def rotated(kind, name, instance, interval="720h", secret=None, first=None, **spec):
+    rotation = {"interval": interval}
+    if first:
+        rotation["firstRotation"] = first
     body = {"cloudAccountRef": {"name": "sim"}, "instanceId": instance,
-            "rotation": {"interval": interval}, "secret": {"name": secret or name + "-password"}}
+            "rotation": rotation, "secret": {"name": secret or name + "-password"}}
     body.update(spec)
     return {"apiVersion": "rotor.dev/v1alpha1", "kind": kind, "metadata": {"name": name}, "spec": body}
 
@@ -87,6 +90,12 @@ def rotated(kind, name, instance, interval="720h", secret=None, **spec):
 def secret_password(kubectl, name):
     data = kubectl.secret_data(name, NS) or {}
     return data.get("password")
+
+
+def pending_password(kubectl, kind, name):
+    """The pending password in the resource's rotation record Secret, if any."""
+    data = kubectl.secret_data(f"rotor-record.{kind}.{name}", NS) or {}
+    return json.loads(data["record"]).get("pending") if "record" in data else None
 
 
 def rotate_now(kubectl, kind, name, value):
@@ -157,7 +166,7 @@ def test_ddm_account_and_dms_instances_rotate(kubectl, sim, rotor):
 def test_change_with_a_wrong_old_password_degrades_after_one_attempt(kubectl, sim, rotor):
     kubectl.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "wrong-password"},
                    "stringData": {"password": "Not#TheRight1"}}, NS)
-    kubectl.apply(rotated("DcsInstance", "wrong", "dcs-wrong", method="Change"), NS)
+    kubectl.apply(rotated("DcsInstance", "wrong", "dcs-wrong", method="Change", first="Immediate"), NS)
     degraded = wait_for(lambda: (c := kubectl.condition("dcsinstance", "wrong", NS, "Degraded"))
                         and c["status"] == "True" and c, 30, what="Degraded")
     assert degraded["reason"] == "WrongOldPassword"
@@ -172,7 +181,7 @@ def test_change_with_a_wrong_old_password_degrades_after_one_attempt(kubectl, si
 def test_reset_unsupported_falls_back_to_change(kubectl, sim, rotor):
     kubectl.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "legacy-password"},
                    "stringData": {"password": FIRST}}, NS)
-    kubectl.apply(rotated("DcsInstance", "legacy", "dcs-4839"), NS)
+    kubectl.apply(rotated("DcsInstance", "legacy", "dcs-4839", first="Immediate"), NS)
     pw = wait_for(lambda: (p := secret_password(kubectl, "legacy-password")) != FIRST and p, 30,
                   what="the fallback rotation")
     assert sim.instance("dcs-4839")["password"] == pw
@@ -188,7 +197,7 @@ def test_sigkill_between_the_cloud_call_and_the_commit_loses_nothing(kubectl, si
     # while it waits, after the cloud took the password and before the Secret says so.
     sim.put_instance("dcs-kill", faults={"latency_ms": 4000})
     rotate_now(kubectl, "dcsinstance", "crash", "kill")
-    wait_for(lambda: ".rotor-pending-password" in (kubectl.secret_data("crash-password", NS) or {}), 20,
+    wait_for(lambda: pending_password(kubectl, "dcsinstance", "crash"), 20,
              interval=0.05, what="the pending password")
     time.sleep(1)
     rotor.kill()
@@ -196,11 +205,11 @@ def test_sigkill_between_the_cloud_call_and_the_commit_loses_nothing(kubectl, si
     cloud_pw = sim.instance("dcs-kill")["password"]
     data = kubectl.secret_data("crash-password", NS)
     assert cloud_pw != first, "the cloud should have taken the new password"
-    assert data["password"] == first and data[".rotor-pending-password"] == cloud_pw
+    assert data["password"] == first and pending_password(kubectl, "dcsinstance", "crash") == cloud_pw
     sim.put_instance("dcs-kill", faults={"latency_ms": 0})
     rotor.start()
     wait_for(lambda: secret_password(kubectl, "crash-password") == cloud_pw, 30, what="the roll forward")
-    assert ".rotor-pending-password" not in kubectl.secret_data("crash-password", NS)
+    assert pending_password(kubectl, "dcsinstance", "crash") is None
     assert kubectl.secret_data("crash-password", NS)["previous-password"] == first
 
 
