@@ -10,13 +10,13 @@
 #include <unordered_set>
 #include <vector>
 
-#include "controller/workqueue.hpp"
+#include "runtime/workqueue.hpp"
 #include "util/clock.hpp"
 
 using rotor::ManualClock;
 using rotor::SystemClock;
 using rotor::TimePoint;
-using rotor::controller::WorkQueue;
+using rotor::runtime::WorkQueue;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {

@@ -9,9 +9,9 @@
 
 #include "cli.hpp"
 #include "cloud/password_api.hpp"
+#include "http/http.hpp"
 #include "rotation/engine.hpp"
 #include "rotation/file_store.hpp"
-#include "http/http.hpp"
 #include "services.hpp"
 #include "util/files.hpp"
 
@@ -228,9 +228,11 @@ int rotate(const Args& args) {
   cloud::HttpPasswordApi api(r.endpoints, auth, *client);
   auto random = make_system_random();
   rotation::FileStore store(r.password_file, r.old_password_file);
-  const rotation::Report rep = rotation::run_pass(intent, {api, store, clock, *random, nullptr, ""});
+  const rotation::Report rep =
+      rotation::run_pass(intent, {api, store, clock, *random, nullptr, ""});
   for (const auto& n : rep.notices) {
-    if (n.reason != "Rotated" && n.reason != rep.reason) std::cerr << "rotor rotate: " << n.message << "\n";
+    if (n.reason != "Rotated" && n.reason != rep.reason)
+      std::cerr << "rotor rotate: " << n.message << "\n";
   }
   if (rep.rotated) {
     std::cerr << "rotor rotate: applied"

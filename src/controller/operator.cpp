@@ -41,7 +41,7 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
   for (auto kind : kRotatedKinds) {
     for (const auto& ns : namespaces) {
       rotated_.push_back(
-          {kind, std::make_unique<Informer>(
+          {kind, std::make_unique<runtime::Informer>(
                      api_, clock, resource_ref(kind), ns,
                      [this, kind](kube::EventType type, const kube::Object& obj) {
                        // Deletions need no reconcile: the Secret is kept on purpose.
@@ -52,32 +52,34 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
     }
   }
   for (const auto& ns : namespaces) {
-    accounts_.push_back(std::make_unique<Informer>(
+    accounts_.push_back(std::make_unique<runtime::Informer>(
         api_, clock, kube::resources::kCloudAccounts, ns,
         [this](kube::EventType, const kube::Object& obj) {
           enqueue_all_in(kube::namespace_of(obj));
         },
         log_, options_.informer));
   }
-  accounts_.push_back(std::make_unique<Informer>(
+  accounts_.push_back(std::make_unique<runtime::Informer>(
       api_, clock, kube::resources::kClusterCloudAccounts, "",
       [this](kube::EventType, const kube::Object&) { enqueue_all_in(""); }, log_,
       options_.informer));
-  InformerOptions managed = options_.informer;
+  runtime::InformerOptions managed = options_.informer;
   managed.label_selector = kManagedSecretSelector;
   for (const auto& ns : namespaces) {
     // Deletions too: a deleted target or record is something to repair.
-    secrets_.push_back(std::make_unique<Informer>(
+    secrets_.push_back(std::make_unique<runtime::Informer>(
         api_, clock, kube::resources::kSecrets, ns,
         [this](kube::EventType, const kube::Object& obj) { enqueue_for_secret(obj); }, log_,
         managed));
   }
-  pool_ = std::make_unique<WorkerPool>(queue_, options_.workers, [this](const std::string& key) {
-    ResourceKind kind;
-    std::string ns, name;
-    if (!parse_key(key, kind, ns, name)) return Result::ok();
-    return reconcile_(kind, ns, name);
-  });
+  pool_ = std::make_unique<runtime::WorkerPool>(queue_, options_.workers,
+                                                [this](const std::string& key) {
+                                                  ResourceKind kind;
+                                                  std::string ns, name;
+                                                  if (!parse_key(key, kind, ns, name))
+                                                    return runtime::Result::ok();
+                                                  return reconcile_(kind, ns, name);
+                                                });
 }
 
 void Operator::enqueue_all_in(const std::string& ns) {
@@ -112,8 +114,8 @@ void Operator::enqueue_for_secret(const kube::Object& secret) {
   }
 }
 
-std::vector<const Informer*> Operator::informers() const {
-  std::vector<const Informer*> all;
+std::vector<const runtime::Informer*> Operator::informers() const {
+  std::vector<const runtime::Informer*> all;
   for (const auto& r : rotated_) all.push_back(r.informer.get());
   for (const auto& i : accounts_) all.push_back(i.get());
   for (const auto& i : secrets_) all.push_back(i.get());
@@ -141,7 +143,7 @@ void Operator::stop() {
 }
 
 bool Operator::wait_synced(std::chrono::milliseconds timeout) const {
-  for (const Informer* i : informers()) {
+  for (const runtime::Informer* i : informers()) {
     if (!i->wait_synced(timeout)) return false;
   }
   return true;

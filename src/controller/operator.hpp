@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "controller/informer.hpp"
 #include "controller/reconciler.hpp"
-#include "controller/worker_pool.hpp"
-#include "controller/workqueue.hpp"
+#include "runtime/informer.hpp"
+#include "runtime/worker_pool.hpp"
+#include "runtime/workqueue.hpp"
 
 namespace rotor::controller {
 
@@ -29,13 +29,13 @@ inline constexpr const char* kManagedSecretSelector = "app.kubernetes.io/managed
 struct OperatorOptions {
   std::vector<std::string> namespaces;  // empty: all namespaces
   std::size_t workers = 2;
-  InformerOptions informer;
+  runtime::InformerOptions informer;
 };
 
 class Operator {
  public:
-  using Reconcile =
-      std::function<Result(ResourceKind kind, const std::string& ns, const std::string& name)>;
+  using Reconcile = std::function<runtime::Result(ResourceKind kind, const std::string& ns,
+                                                  const std::string& name)>;
 
   Operator(kube::Api& api, Reconciler& reconciler, const Clock& clock, Logger& log,
            OperatorOptions options);
@@ -48,7 +48,7 @@ class Operator {
   void stop();
   // True once every informer has loaded its first list.
   bool wait_synced(std::chrono::milliseconds timeout) const;
-  WorkQueue& queue() { return queue_; }
+  runtime::WorkQueue& queue() { return queue_; }
   // Every cached resource of `kind` (all watched namespaces), for the duplicate-instance
   // check; nullopt until those caches have synced.
   std::optional<std::vector<kube::Object>> peers(ResourceKind kind) const;
@@ -56,22 +56,22 @@ class Operator {
  private:
   struct RotatedInformer {
     ResourceKind kind;
-    std::unique_ptr<Informer> informer;
+    std::unique_ptr<runtime::Informer> informer;
   };
 
   void enqueue_all_in(const std::string& ns);           // after a cloud account changed
   void enqueue_for_secret(const kube::Object& secret);  // after a managed Secret changed
-  std::vector<const Informer*> informers() const;
+  std::vector<const runtime::Informer*> informers() const;
 
   kube::Api& api_;
   Reconcile reconcile_;
   Logger& log_;
   OperatorOptions options_;
-  WorkQueue queue_;
-  std::unique_ptr<WorkerPool> pool_;
-  std::vector<RotatedInformer> rotated_;             // the rotated kinds
-  std::vector<std::unique_ptr<Informer>> accounts_;  // CloudAccounts, ClusterCloudAccounts
-  std::vector<std::unique_ptr<Informer>> secrets_;   // Secrets labelled managed-by=rotor
+  runtime::WorkQueue queue_;
+  std::unique_ptr<runtime::WorkerPool> pool_;
+  std::vector<RotatedInformer> rotated_;                      // the rotated kinds
+  std::vector<std::unique_ptr<runtime::Informer>> accounts_;  // CloudAccounts, ClusterCloudAccounts
+  std::vector<std::unique_ptr<runtime::Informer>> secrets_;   // Secrets labelled managed-by=rotor
   bool started_ = false;
 };
 

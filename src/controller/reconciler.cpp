@@ -61,8 +61,9 @@ bool parse_key(const std::string& key, ResourceKind& kind, std::string& ns, std:
   return false;
 }
 
-Result Reconciler::refuse(const kube::Object& obj, ResourceKind kind, const std::string& reason,
-                          const std::string& message, bool retry) {
+runtime::Result Reconciler::refuse(const kube::Object& obj, ResourceKind kind,
+                                   const std::string& reason, const std::string& message,
+                                   bool retry) {
   const TimePoint now = d_.clock.now();
   const std::int64_t gen = kube::get_int(obj, {"metadata", "generation"});
   StatusBuilder s(stored_status(obj));
@@ -75,12 +76,12 @@ Result Reconciler::refuse(const kube::Object& obj, ResourceKind kind, const std:
                                        kube::name_of(obj), kube::PatchType::kMerge, s.patch());
     if (!patched) d_.log.warn("status update failed", {{"error", patched.error().describe()}});
   }
-  d_.log.warn("resource refused", {{"resource", std::string(kind_name(kind)) + "/" +
-                                                    kube::namespace_of(obj) + "/" +
-                                                    kube::name_of(obj)},
-                                   {"reason", reason},
-                                   {"message", message}});
-  return retry ? Result::failed() : Result::ok();
+  d_.log.warn("resource refused",
+              {{"resource", std::string(kind_name(kind)) + "/" + kube::namespace_of(obj) + "/" +
+                                kube::name_of(obj)},
+               {"reason", reason},
+               {"message", message}});
+  return retry ? runtime::Result::failed() : runtime::Result::ok();
 }
 
 // The oldest resource (then the first by namespace/name) naming an instance keeps it; any
@@ -106,20 +107,22 @@ std::optional<std::string> Reconciler::duplicate_of(const RotatedResource& r,
   return std::string();
 }
 
-Result Reconciler::reconcile(ResourceKind kind, const std::string& ns, const std::string& name) {
+runtime::Result Reconciler::reconcile(ResourceKind kind, const std::string& ns,
+                                      const std::string& name) {
   auto got = d_.api.get(resource_ref(kind), ns, name);
-  if (got.is(kube::ErrorKind::kNotFound)) return Result::ok();  // deleted; its Secret stays
+  if (got.is(kube::ErrorKind::kNotFound))
+    return runtime::Result::ok();  // deleted; its Secret stays
   if (!got) {
     d_.log.warn("cannot read resource",
                 {{"resource", make_key(kind, ns, name)}, {"error", got.error().describe()}});
-    return Result::failed();
+    return runtime::Result::failed();
   }
   const kube::Object obj = std::move(*got);
   std::string error;
   auto parsed = parse_rotated(kind, obj, error);
   if (!parsed) return refuse(obj, kind, "InvalidSpec", error, false);
   RotatedResource r = std::move(*parsed);
-  auto schedule = Schedule::from_spec(r.interval, r.cron, r.time_zone, r.jitter, error);
+  auto schedule = schedule::Schedule::from_spec(r.interval, r.cron, r.time_zone, r.jitter, error);
   if (!schedule) return refuse(obj, kind, "InvalidSchedule", error, false);
   rotation::Intent intent;
   try {
@@ -159,14 +162,15 @@ Result Reconciler::reconcile(ResourceKind kind, const std::string& ns, const std
   SecretStore store(d_.api, r);
   const auto rep = rotation::run_pass(
       intent, {*resolved.api, store, d_.clock, d_.random, &memo_, make_key(kind, ns, name)});
-  for (const auto& step : rep.trace) d_.log.debug("rotation step", {{"resource", id_of(r)}, {"step", step}});
+  for (const auto& step : rep.trace)
+    d_.log.debug("rotation step", {{"resource", id_of(r)}, {"step", step}});
   if (rep.store_failed && store.conflict())
     return refuse(obj, kind, "SecretKeyConflict", *store.conflict(), true);
   return report(obj, r, rep);
 }
 
-Result Reconciler::report(const kube::Object& obj, const RotatedResource& r,
-                          const rotation::Report& rep) {
+runtime::Result Reconciler::report(const kube::Object& obj, const RotatedResource& r,
+                                   const rotation::Report& rep) {
   const TimePoint now = d_.clock.now();
   const std::int64_t gen = r.generation;
   const rotation::RotationRecord& rec = rep.record;
@@ -186,11 +190,11 @@ Result Reconciler::report(const kube::Object& obj, const RotatedResource& r,
   s.set_time("pendingSince", pending ? rec.pending_since : std::nullopt);
   s.set_string("blockedReason", rec.blocked_reason);
   s.clear("blockedOn");
-  s.set_condition("Locked", locked, locked ? "Locked" : "NotLocked",
-                  locked ? "the cloud locked password changes until " +
-                               format_rfc3339(*rec.locked_until)
-                         : "password changes are allowed",
-                  now, gen);
+  s.set_condition(
+      "Locked", locked, locked ? "Locked" : "NotLocked",
+      locked ? "the cloud locked password changes until " + format_rfc3339(*rec.locked_until)
+             : "password changes are allowed",
+      now, gen);
   s.set_condition("Rotating", pending, pending ? "RetryingPendingPassword" : "Idle",
                   pending ? "a pending password waits to be confirmed (" +
                                 std::string(rotation::to_string(rec.phase)) + ")"
@@ -199,8 +203,8 @@ Result Reconciler::report(const kube::Object& obj, const RotatedResource& r,
   const bool has_password = rec.last_rotation.has_value() || rep.rotated;
   if (rep.healthy) {
     const std::string message = rep.rotated ? rep.message + " into " + where : rep.message;
-    s.set_condition("Ready", has_password, has_password ? rep.reason : "NoPassword", message,
-                    now, gen);
+    s.set_condition("Ready", has_password, has_password ? rep.reason : "NoPassword", message, now,
+                    gen);
     s.set_condition("Degraded", false, rep.reason, "no errors", now, gen);
     s.clear("lastError");
   } else {
@@ -210,15 +214,15 @@ Result Reconciler::report(const kube::Object& obj, const RotatedResource& r,
                 rep.message);
   }
   if (s.changed()) {
-    auto patched = d_.api.patch_status(resource_ref(r.kind), r.ns, r.name,
-                                       kube::PatchType::kMerge, s.patch());
+    auto patched =
+        d_.api.patch_status(resource_ref(r.kind), r.ns, r.name, kube::PatchType::kMerge, s.patch());
     if (!patched)
       d_.log.warn("status update failed",
                   {{"resource", id_of(r)}, {"error", patched.error().describe()}});
   }
   for (const auto& n : rep.notices) {
-    const std::string message = n.reason == "Rotated" ? n.message + "; " + where + " updated"
-                                                      : n.message;
+    const std::string message =
+        n.reason == "Rotated" ? n.message + "; " + where + " updated" : n.message;
     if (n.warning) {
       d_.events.warning(r, n.reason, message);
     } else {
@@ -233,9 +237,9 @@ Result Reconciler::report(const kube::Object& obj, const RotatedResource& r,
     d_.log.warn("rotation did not complete",
                 {{"resource", id_of(r)}, {"reason", rep.reason}, {"message", rep.message}});
   }
-  if (rep.backoff) return Result::failed();
-  if (rep.wake_at) return Result::at(*rep.wake_at);
-  return Result::ok();
+  if (rep.backoff) return runtime::Result::failed();
+  if (rep.wake_at) return runtime::Result::at(*rep.wake_at);
+  return runtime::Result::ok();
 }
 
 }  // namespace rotor::controller

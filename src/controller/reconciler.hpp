@@ -14,7 +14,7 @@
 #include "controller/resource.hpp"
 #include "kube/api.hpp"
 #include "rotation/engine.hpp"
-#include "controller/worker_pool.hpp"
+#include "runtime/worker_pool.hpp"
 #include "util/log.hpp"
 #include "util/random.hpp"
 
@@ -40,15 +40,15 @@ class Reconciler {
   explicit Reconciler(ReconcilerDeps deps) : d_(std::move(deps)) {}
 
   // One pass for the resource; the result says when to look again.
-  Result reconcile(ResourceKind kind, const std::string& ns, const std::string& name);
+  runtime::Result reconcile(ResourceKind kind, const std::string& ns, const std::string& name);
 
  private:
-  Result refuse(const kube::Object& obj, ResourceKind kind, const std::string& reason,
-                const std::string& message, bool retry);
+  runtime::Result refuse(const kube::Object& obj, ResourceKind kind, const std::string& reason,
+                         const std::string& message, bool retry);
   // Another resource that keeps the instance, "" when none, nullopt when it cannot be told.
   std::optional<std::string> duplicate_of(const RotatedResource& r, const kube::Object& obj);
-  Result report(const kube::Object& obj, const RotatedResource& r,
-                const rotation::Report& rep);
+  runtime::Result report(const kube::Object& obj, const RotatedResource& r,
+                         const rotation::Report& rep);
 
   ReconcilerDeps d_;
   rotation::RecordMemo memo_;

@@ -7,10 +7,10 @@
 #include <string>
 
 #include "cloud/password_api.hpp"
-#include "rotation/record.hpp"
-#include "controller/schedule.hpp"
 #include "kube/api.hpp"
 #include "password/policy.hpp"
+#include "rotation/record.hpp"
+#include "schedule/schedule.hpp"
 
 namespace rotor::controller {
 

@@ -101,8 +101,8 @@ std::optional<std::string> SecretStore::load(rotation::Snapshot& out) {
         rotation::RotationRecord migrated;
         migrated.phase = rotation::Phase::kPrepared;
         migrated.pending = std::move(*legacy);
-        migrated.call = r_.method == DcsMethod::kChange ? rotation::Call::kChange
-                                                        : rotation::Call::kReset;
+        migrated.call =
+            r_.method == DcsMethod::kChange ? rotation::Call::kChange : rotation::Call::kReset;
         out.record = std::move(migrated);
         migrated_legacy_ = true;
       }
@@ -110,8 +110,7 @@ std::optional<std::string> SecretStore::load(rotation::Snapshot& out) {
   } else if (target.is(kube::ErrorKind::kNotFound)) {
     target_obj_.reset();
   } else {
-    return "cannot read Secret " + r_.ns + "/" + r_.secret_name + ": " +
-           target.error().describe();
+    return "cannot read Secret " + r_.ns + "/" + r_.secret_name + ": " + target.error().describe();
   }
   return std::nullopt;
 }
@@ -128,13 +127,12 @@ std::optional<std::string> SecretStore::save(const rotation::RotationRecord& rec
   labels[kManagedByLabel] = Json::string("rotor");
   const std::string of = lower(kind_name(r_.kind)) + "." + r_.name;
   if (of.size() <= 63) labels[kRecordLabel] = Json::string(of);
-  kube::ensure_object(obj, {"metadata", "annotations"})[kRecordLabel] =
-      Json::string(owner_id(r_));
+  kube::ensure_object(obj, {"metadata", "annotations"})[kRecordLabel] = Json::string(owner_id(r_));
   // Garbage-collected with its resource only while nothing is in flight (see header).
   if (!record.in_flight() && !r_.uid.empty()) {
     Json ref = Json::object();
-    ref["apiVersion"] = Json::string(resource_ref(r_.kind).group + "/" +
-                                     resource_ref(r_.kind).version);
+    ref["apiVersion"] =
+        Json::string(resource_ref(r_.kind).group + "/" + resource_ref(r_.kind).version);
     ref["kind"] = Json::string(kind_name(r_.kind));
     ref["name"] = Json::string(r_.name);
     ref["uid"] = Json::string(r_.uid);

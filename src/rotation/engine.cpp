@@ -190,8 +190,7 @@ Event Pass::observe() {
   const bool due = needs_first || rotate_now || !rec_.last_rotation || !in_.next_after ||
                    in_.next_after(*rec_.last_rotation) <= now_;
   if (!due) return Event::kNotDue;
-  if (in_.target.service == Service::kDcs && in_.password_free &&
-      in_.method != Method::kChange)
+  if (in_.target.service == Service::kDcs && in_.password_free && in_.method != Method::kChange)
     return Event::kDuePasswordFree;
   if (pending_call() == Call::kChange && !current_) return Event::kNeedsCurrent;
   return Event::kDue;
@@ -267,8 +266,8 @@ void Pass::send() {
   }
   rec_.last_answer = describe_answer(o);
   if (o.kind == OutcomeKind::kLocked) {
-    const auto left = o.lock_left && o.lock_left->count() > 0 ? *o.lock_left
-                                                              : std::chrono::minutes(5);
+    const auto left =
+        o.lock_left && o.lock_left->count() > 0 ? *o.lock_left : std::chrono::minutes(5);
     rec_.locked_until = now_ + std::chrono::duration_cast<Duration>(left);
   }
   if (o.kind == OutcomeKind::kResetUnsupported && rec_.call == Call::kReset)
@@ -349,7 +348,8 @@ void Pass::act(Action action, Phase next, Event why) {
         wait("Suspended", "rotation is suspended", true);
       } else if (why == Event::kLocked) {
         out_.wake_at = rec_.locked_until;
-        wait("Locked", "the cloud locked password changes until " + format_rfc3339(*rec_.locked_until),
+        wait("Locked",
+             "the cloud locked password changes until " + format_rfc3339(*rec_.locked_until),
              false);
       } else {
         wait(rec_.blocked_reason.empty() ? "Blocked" : rec_.blocked_reason,
@@ -430,7 +430,7 @@ void Pass::act(Action action, Phase next, Event why) {
       rec_.clear_flight();
       rec_.phase = next;
       rec_.blocked_on = block_key();
-      rec_.blocked_reason = why == Event::kNeedsCurrent ? "NoCurrentPassword"
+      rec_.blocked_reason = why == Event::kNeedsCurrent       ? "NoCurrentPassword"
                             : why == Event::kResetUnsupported ? "ResetUnsupported"
                                                               : "WrongOldPassword";
       if (out_.answer) {

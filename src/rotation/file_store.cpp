@@ -11,8 +11,10 @@ std::optional<std::string> FileStore::load(Snapshot& out) {
     if (!text) return error;
     if (!text->empty() && text->reveal().front() == '{') {
       auto record = from_json(text->reveal(), error);
-      if (!record) return record_path() + ": " + error + "; it may hold a password the cloud "
-                                                         "took: fix or remove it by hand";
+      if (!record)
+        return record_path() + ": " + error +
+               "; it may hold a password the cloud "
+               "took: fix or remove it by hand";
       out.record = std::move(*record);
     } else {
       // Written by rotor 0.1: the bare pending password of a run that may have applied it.

@@ -95,50 +95,88 @@ std::optional<Transition> transition(Phase phase, Event event) {
 
 const char* to_string(Event e) {
   switch (e) {
-    case E::kResumed: return "Resumed";
-    case E::kCommitFound: return "CommitFound";
-    case E::kCommitLeft: return "CommitLeft";
-    case E::kDue: return "Due";
-    case E::kDuePasswordFree: return "DuePasswordFree";
-    case E::kAdopt: return "Adopt";
-    case E::kNotDue: return "NotDue";
-    case E::kSuspended: return "Suspended";
-    case E::kLocked: return "Locked";
-    case E::kBlocked: return "Blocked";
-    case E::kNeedsCurrent: return "NeedsCurrent";
-    case E::kNoBudget: return "NoBudget";
-    case E::kReady: return "Ready";
-    case E::kApplied: return "Applied";
-    case E::kUnknown: return "Unknown";
-    case E::kNotNow: return "NotNow";
-    case E::kLockedAnswer: return "LockedAnswer";
-    case E::kAuthFailed: return "AuthFailed";
-    case E::kRejected: return "Rejected";
-    case E::kWrongOldPassword: return "WrongOldPassword";
-    case E::kWrongOldAfterLost: return "WrongOldAfterLost";
-    case E::kResetUnsupported: return "ResetUnsupported";
-    case E::kResetUnsupportedTryChange: return "ResetUnsupportedTryChange";
-    case E::kCommitted: return "Committed";
-    case E::kCommitFailed: return "CommitFailed";
+    case E::kResumed:
+      return "Resumed";
+    case E::kCommitFound:
+      return "CommitFound";
+    case E::kCommitLeft:
+      return "CommitLeft";
+    case E::kDue:
+      return "Due";
+    case E::kDuePasswordFree:
+      return "DuePasswordFree";
+    case E::kAdopt:
+      return "Adopt";
+    case E::kNotDue:
+      return "NotDue";
+    case E::kSuspended:
+      return "Suspended";
+    case E::kLocked:
+      return "Locked";
+    case E::kBlocked:
+      return "Blocked";
+    case E::kNeedsCurrent:
+      return "NeedsCurrent";
+    case E::kNoBudget:
+      return "NoBudget";
+    case E::kReady:
+      return "Ready";
+    case E::kApplied:
+      return "Applied";
+    case E::kUnknown:
+      return "Unknown";
+    case E::kNotNow:
+      return "NotNow";
+    case E::kLockedAnswer:
+      return "LockedAnswer";
+    case E::kAuthFailed:
+      return "AuthFailed";
+    case E::kRejected:
+      return "Rejected";
+    case E::kWrongOldPassword:
+      return "WrongOldPassword";
+    case E::kWrongOldAfterLost:
+      return "WrongOldAfterLost";
+    case E::kResetUnsupported:
+      return "ResetUnsupported";
+    case E::kResetUnsupportedTryChange:
+      return "ResetUnsupportedTryChange";
+    case E::kCommitted:
+      return "Committed";
+    case E::kCommitFailed:
+      return "CommitFailed";
   }
   return "?";
 }
 
 const char* to_string(Action a) {
   switch (a) {
-    case A::kWait: return "Wait";
-    case A::kGenerate: return "Generate";
-    case A::kSend: return "Send";
-    case A::kSendPasswordFree: return "SendPasswordFree";
-    case A::kSave: return "Save";
-    case A::kCommit: return "Commit";
-    case A::kFinalize: return "Finalize";
-    case A::kDrop: return "Drop";
-    case A::kDropAndBlock: return "DropAndBlock";
-    case A::kBlock: return "Block";
-    case A::kSwitchToChange: return "SwitchToChange";
-    case A::kAdopt: return "Adopt";
-    case A::kReport: return "Report";
+    case A::kWait:
+      return "Wait";
+    case A::kGenerate:
+      return "Generate";
+    case A::kSend:
+      return "Send";
+    case A::kSendPasswordFree:
+      return "SendPasswordFree";
+    case A::kSave:
+      return "Save";
+    case A::kCommit:
+      return "Commit";
+    case A::kFinalize:
+      return "Finalize";
+    case A::kDrop:
+      return "Drop";
+    case A::kDropAndBlock:
+      return "DropAndBlock";
+    case A::kBlock:
+      return "Block";
+    case A::kSwitchToChange:
+      return "SwitchToChange";
+    case A::kAdopt:
+      return "Adopt";
+    case A::kReport:
+      return "Report";
   }
   return "?";
 }

@@ -46,9 +46,9 @@ enum class Event {
 };
 
 enum class Action {
-  kWait,            // nothing to do now; the report says until when and why
-  kGenerate,        // make a password, save it as pending (Prepared)
-  kSend,            // save the send count (and Prepared), then call the cloud
+  kWait,      // nothing to do now; the report says until when and why
+  kGenerate,  // make a password, save it as pending (Prepared)
+  kSend,      // save the send count (and Prepared), then call the cloud
   kSendPasswordFree,
   kSave,            // save the record as it now is
   kCommit,          // write the pending password into the Secret as current

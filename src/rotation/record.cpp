@@ -17,8 +17,7 @@ std::optional<E> enum_from(const std::string& text, const E (&values)[N]) {
 constexpr Phase kPhases[] = {Phase::kIdle, Phase::kPrepared, Phase::kHeld, Phase::kUnconfirmed,
                              Phase::kApplied};
 constexpr Call kCalls[] = {Call::kReset, Call::kResetPasswordFree, Call::kChange};
-constexpr Service kServices[] = {Service::kDcs, Service::kDdm, Service::kKafka,
-                                 Service::kRabbitMq};
+constexpr Service kServices[] = {Service::kDcs, Service::kDdm, Service::kKafka, Service::kRabbitMq};
 
 void put_time(Json& o, const char* key, const std::optional<TimePoint>& t) {
   if (t) o[key] = Json::string(format_rfc3339(*t));

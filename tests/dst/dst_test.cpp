@@ -21,8 +21,8 @@ TEST(Simulation, EverySeedKeepsTheInvariants) {
   Stats total;
   for (std::uint64_t s = first; s < first + seeds; ++s) {
     const Outcome o = run({.seed = s});
-    ASSERT_TRUE(o.ok) << "seed " << s << ": " << o.violation
-                      << "\nreplay: rotor-dst --seed " << s << " --verbose";
+    ASSERT_TRUE(o.ok) << "seed " << s << ": " << o.violation << "\nreplay: rotor-dst --seed " << s
+                      << " --verbose";
     total.crashes += o.stats.crashes;
     total.rotations += o.stats.rotations;
   }

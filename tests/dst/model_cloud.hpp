@@ -23,10 +23,10 @@ enum class Fault {
   kUnknownAfter,   // applied, answer lost (5xx / connection drop after applying)
   kBusy,
   kThrottled,
-  kRejected,       // 404 / "failed": nothing applied
-  kNotSent,        // IAM token could not be fetched
-  kCrashBefore,    // the process dies before the request leaves
-  kCrashAfter,     // the service applies it, the process dies before the answer
+  kRejected,     // 404 / "failed": nothing applied
+  kNotSent,      // IAM token could not be fetched
+  kCrashBefore,  // the process dies before the request leaves
+  kCrashAfter,   // the service applies it, the process dies before the answer
 };
 
 struct Instance {

@@ -9,9 +9,9 @@
 #include "cloud/auth_gate.hpp"
 #include "controller/reconciler.hpp"
 #include "controller/secret_store.hpp"
-#include "controller/workqueue.hpp"
 #include "kube/json.hpp"
 #include "model_cloud.hpp"
+#include "runtime/workqueue.hpp"
 #include "testing/fake_api.hpp"
 #include "testing/hooked_api.hpp"
 #include "util/base64.hpp"
@@ -66,8 +66,8 @@ struct Res {
   std::string secret;
   std::string key = "password";
   std::string previous = "previous-password";
-  bool duplicate = false;  // names the instance of an older resource: must be refused
-  std::string last_current;  // the target key's value after the previous step
+  bool duplicate = false;              // names the instance of an older resource: must be refused
+  std::string last_current;            // the target key's value after the previous step
   std::set<std::string> person_known;  // values a person overwrote or deleted (they know them)
   int rotate_now = 0;
 };
@@ -88,8 +88,8 @@ struct Process {
                     }}),
         queue(clock, queue_options(seed)) {}
 
-  static controller::WorkQueueOptions queue_options(std::uint64_t seed) {
-    controller::WorkQueueOptions o;
+  static runtime::WorkQueueOptions queue_options(std::uint64_t seed) {
+    runtime::WorkQueueOptions o;
     auto rng = std::make_shared<std::mt19937_64>(seed ^ 0x9e3779b97f4a7c15ULL);
     o.random = [rng] { return static_cast<double>((*rng)() >> 11) * 0x1.0p-53; };
     return o;
@@ -97,7 +97,7 @@ struct Process {
 
   controller::AccountResolver accounts;
   controller::Reconciler reconciler;
-  controller::WorkQueue queue;
+  runtime::WorkQueue queue;
 };
 
 class World {
@@ -147,9 +147,7 @@ class World {
   std::optional<rotation::RotationRecord> record(const Res& r);
   std::string resource_json(const Res& r);
   static ResourceKind kind_of(const Res& r);
-  std::string key_of(const Res& r) const {
-    return controller::make_key(kind_of(r), kNs, r.name);
-  }
+  std::string key_of(const Res& r) const { return controller::make_key(kind_of(r), kNs, r.name); }
   Res* by_instance(const std::string& id);
   void set_target(Res& r, const std::optional<std::string>& value);
   bool ready(const Res& r);
@@ -263,10 +261,10 @@ void World::set_target(Res& r, const std::optional<std::string>& value) {
 }
 
 void World::setup() {
-  (void)store_.create(res::kSecrets, kNs,
-                      parse(R"({"metadata":{"name":"creds"},"data":{"accessKey":")" +
-                            base64_encode("AK") + R"(","secretKey":")" + base64_encode(kSk) +
-                            R"("}})"));
+  (void)store_.create(
+      res::kSecrets, kNs,
+      parse(R"({"metadata":{"name":"creds"},"data":{"accessKey":")" + base64_encode("AK") +
+            R"(","secretKey":")" + base64_encode(kSk) + R"("}})"));
   (void)store_.create(res::kCloudAccounts, kNs, parse(R"({"metadata":{"name":"acct"},
       "spec":{"cloud":"HuaweiCloud","region":"eu-de","projectId":"p1",
       "credentials":{"secretRef":{"name":"creds"}}}})"));
@@ -305,15 +303,17 @@ void World::setup() {
                                                       : "Auto";
     const std::string kind = controller::kind_name(kind_of(r));
     std::string spec = R"("cloudAccountRef":{"name":"acct"},"instanceId":")" + r.instance + "\"";
-    if (kind_of(r) == ResourceKind::kDcsInstance) spec += R"(,"method":")" + std::string(method) + "\"";
+    if (kind_of(r) == ResourceKind::kDcsInstance)
+      spec += R"(,"method":")" + std::string(method) + "\"";
     if (kind_of(r) == ResourceKind::kDdmAccount) spec += R"(,"username":"app")";
     if (kind_of(r) == ResourceKind::kDmsInstance) spec += R"(,"engine":"Kafka")";
     spec += R"(,"rotation":{"interval":"1h","firstRotation":")" +
             std::string(chance(50) ? "Immediate" : "AfterInterval") + R"("})";
     spec += R"(,"secret":{"name":")" + r.secret + R"(","passwordKey":")" + r.key +
             R"(","previousPasswordKey":")" + r.previous + R"("})";
-    (void)store_.create(controller::resource_ref(kind_of(r)), kNs,
-                        parse(R"({"metadata":{"name":")" + r.name + R"("},"spec":{)" + spec + "}}"));
+    (void)store_.create(
+        controller::resource_ref(kind_of(r)), kNs,
+        parse(R"({"metadata":{"name":")" + r.name + R"("},"spec":{)" + spec + "}}"));
     note("resource " + r.name + " " + kind + " " + method + " instance " + r.instance + " secret " +
          r.secret + "/" + r.key + (r.duplicate ? " (duplicate)" : ""));
     res_.push_back(r);
@@ -327,9 +327,7 @@ void World::setup() {
       throw Crash{};
     }
   };
-  cloud_.during_call = [this](const std::string& id) {
-    (void)id;
-  };
+  cloud_.during_call = [this](const std::string& id) { (void)id; };
   restart();
 }
 
@@ -376,7 +374,8 @@ void World::enqueue_all() {
 
 void World::advance(Duration d) {
   clock_->advance(d);
-  note("time +" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s");
+  note("time +" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) +
+       "s");
 }
 
 void World::reconcile_one() {
@@ -393,7 +392,7 @@ void World::reconcile_one() {
     return o ? kube::resource_version_of(*o) : std::string();
   };
   const std::string rv_before = version();
-  controller::Result result;
+  runtime::Result result;
   try {
     ++out_.stats.reconciles;
     result = proc_->reconciler.reconcile(kind, ns, name);
@@ -447,8 +446,7 @@ void World::person_act() {
       break;
     case 3: {
       ++r.rotate_now;
-      (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name,
-                         kube::PatchType::kMerge,
+      (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name, kube::PatchType::kMerge,
                          parse(R"({"metadata":{"annotations":{"rotor.dev/rotate-now":")" +
                                std::to_string(r.rotate_now) + R"("}}})"));
       ++cloud_.person_epoch;
@@ -542,7 +540,8 @@ void World::check_leaks() {
   std::string text = log_text_.str() + events_.text;
   for (const auto& r : res_) text += resource_json(r);
   std::set<std::string> secrets = seen_passwords_;
-  for (const auto& [id, inst] : cloud_.instances) secrets.insert(inst.history.begin(), inst.history.end());
+  for (const auto& [id, inst] : cloud_.instances)
+    secrets.insert(inst.history.begin(), inst.history.end());
   secrets.insert(sks_.begin(), sks_.end());
   for (const auto& s : secrets) {
     if (s.size() >= 6 && text.find(s) != std::string::npos)
@@ -577,8 +576,9 @@ void World::settle() {
   cloud_.during_call = [](const std::string&) {};
   if (cloud_.credentials_bad) {
     cloud_.credentials_bad = false;
-    (void)store_.patch(res::kSecrets, kNs, "creds", kube::PatchType::kMerge,
-                       parse(R"({"data":{"secretKey":")" + base64_encode("SK-fixed-secret") + R"("}})"));
+    (void)store_.patch(
+        res::kSecrets, kNs, "creds", kube::PatchType::kMerge,
+        parse(R"({"data":{"secretKey":")" + base64_encode("SK-fixed-secret") + R"("}})"));
     sks_.insert("SK-fixed-secret");
   }
   std::string why;
@@ -589,7 +589,8 @@ void World::settle() {
       if (target_value(r, r.key) != truth) set_target(r, truth);
       if (round > 0 && !ready(r)) {
         ++r.rotate_now;
-        (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name, kube::PatchType::kMerge,
+        (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name,
+                           kube::PatchType::kMerge,
                            parse(R"({"metadata":{"annotations":{"rotor.dev/rotate-now":")" +
                                  std::to_string(r.rotate_now) + R"("}}})"));
       }

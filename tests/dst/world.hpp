@@ -12,9 +12,9 @@ namespace rotor::dst {
 
 struct Options {
   std::uint64_t seed = 1;
-  int fault_steps = 60;    // steps with faults, crashes and people at work
-  int settle_rounds = 6;   // then: faults stop; rounds of people fixing and rotor converging
-  bool verbose = false;    // keep the step trace
+  int fault_steps = 60;   // steps with faults, crashes and people at work
+  int settle_rounds = 6;  // then: faults stop; rounds of people fixing and rotor converging
+  bool verbose = false;   // keep the step trace
 };
 
 struct Stats {

@@ -12,9 +12,7 @@ namespace res = kube::resources;
 
 struct EngineDefects : ReconcilerTest {
   // The process dies inside the cloud call: the reconcile never returns.
-  void reconcile_crashing() {
-    EXPECT_THROW(reconcile(), rotor::testing::FakeCloud::Crash);
-  }
+  void reconcile_crashing() { EXPECT_THROW(reconcile(), rotor::testing::FakeCloud::Crash); }
   bool has_event(const std::string& prefix) {
     for (const auto& e : events.events) {
       if (e.rfind(prefix, 0) == 0) return true;
@@ -118,8 +116,7 @@ TEST_F(EngineDefects, D4_UnrelatedSecretEditsDoNotLiftTheBlock) {
   for (int i = 0; i < 6; ++i) {
     ASSERT_TRUE(store.patch(res::kSecrets, "team", "cache-pw", kube::PatchType::kMerge,
                             obj(R"({"metadata":{"labels":{"touch":")" + std::to_string(i) +
-                                R"("},"annotations":{"note":"x)" + std::to_string(i) +
-                                R"("}}})")));
+                                R"("},"annotations":{"note":"x)" + std::to_string(i) + R"("}}})")));
     clock->advance(std::chrono::hours(800));
     reconcile();
   }
@@ -241,7 +238,7 @@ TEST_F(EngineDefects, D13_FirstRotationAfterIntervalAdoptsTheExistingPassword) {
       "spec":{"cloudAccountRef":{"name":"acct"},"instanceId":"i-1",
       "rotation":{"interval":"720h"},"secret":{"name":"cache-pw"}}})")));
   put_secret("Working-Pw-1");
-  const Result r = reconcile();
+  const runtime::Result r = reconcile();
   EXPECT_EQ(cloud->calls, 0);
   EXPECT_EQ(secret_key("password"), "Working-Pw-1");
   ASSERT_TRUE(r.requeue_at);

@@ -2,7 +2,7 @@
 // off on a clock timer, so the test reconnects it by moving time, and stop() ends a backoff
 // the clock never finishes. Real waits are only thread hand-offs, bounded by a generous
 // guard, never asserted as latencies.
-#include "controller/informer.hpp"
+#include "runtime/informer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 
 #include "testing/fake_api.hpp"
 
-namespace rotor::controller {
+namespace rotor::runtime {
 namespace {
 
 using kube::FakeApi;
@@ -129,4 +129,4 @@ TEST(Informer, ALabelSelectorLimitsWhatIsListedAndWatched) {
 }
 
 }  // namespace
-}  // namespace rotor::controller
+}  // namespace rotor::runtime

@@ -103,7 +103,7 @@ struct OperatorFixture {
                 std::lock_guard lock(mu);
                 keys.push_back(make_key(kind, ns, name));
                 cv.notify_all();
-                return Result::ok();
+                return runtime::Result::ok();
               },
               *clock, log, OperatorOptions{{}, 1, {}}};
 };

@@ -74,7 +74,9 @@ struct ReconcilerTest : ::testing::Test {
         "rotation":{"interval":"720h","firstRotation":"Immediate"},"secret":{"name":"cache-pw"})" +
                                extra_spec + R"(}})")));
   }
-  Result reconcile() { return reconciler.reconcile(ResourceKind::kDcsInstance, "team", "cache"); }
+  runtime::Result reconcile() {
+    return reconciler.reconcile(ResourceKind::kDcsInstance, "team", "cache");
+  }
   Json resource() { return *api.get(res::kDcsInstances, "team", "cache"); }
   std::optional<std::string> secret_key(const std::string& key) {
     auto s = api.get(res::kSecrets, "team", "cache-pw");
@@ -107,9 +109,8 @@ struct ReconcilerTest : ::testing::Test {
   }
   void put_secret(const std::string& password, const std::string& name = "cache-pw") {
     ASSERT_TRUE(store.create(res::kSecrets, "team",
-                             obj(R"({"metadata":{"name":")" + name +
-                                 R"("},"data":{"password":")" + base64_encode(password) +
-                                 R"("}})")));
+                             obj(R"({"metadata":{"name":")" + name + R"("},"data":{"password":")" +
+                                 base64_encode(password) + R"("}})")));
   }
   void set_secret_password(const std::string& password) {
     ASSERT_TRUE(store.patch(res::kSecrets, "team", "cache-pw", kube::PatchType::kMerge,

@@ -10,7 +10,7 @@ namespace res = kube::resources;
 
 TEST_F(ReconcilerTest, FirstRotationCreatesTheSecretAndSchedulesTheNext) {
   create_dcs();
-  const Result r = reconcile();
+  const runtime::Result r = reconcile();
   const auto pw = secret_key("password");
   ASSERT_TRUE(pw);
   EXPECT_EQ(pw->size(), 32u);
@@ -64,7 +64,7 @@ TEST_F(ReconcilerTest, RotateNowOncePerDistinctValue) {
 TEST_F(ReconcilerTest, UnknownOutcomeKeepsThePendingPasswordAndSendsItAgain) {
   create_dcs();
   cloud->script = {Script::kApplyThenLose};
-  const Result r = reconcile();
+  const runtime::Result r = reconcile();
   EXPECT_TRUE(r.error);
   const auto pending = this->pending();
   ASSERT_TRUE(pending);
@@ -168,7 +168,7 @@ TEST_F(ReconcilerTest, AnUnknownChangeAnsweredWrongOldLaterIsTakenAsApplied) {
 TEST_F(ReconcilerTest, LockedWaitsUntilTheLockEnds) {
   create_dcs();
   cloud->script = {Script::kLocked};
-  const Result r = reconcile();
+  const runtime::Result r = reconcile();
   ASSERT_TRUE(r.requeue_at);
   EXPECT_EQ(*r.requeue_at, kStart + std::chrono::minutes(3));
   EXPECT_EQ(condition("Locked"), "True");

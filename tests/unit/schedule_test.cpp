@@ -7,9 +7,9 @@
 #include <set>
 #include <thread>
 
-#include "controller/schedule.hpp"
+#include "schedule/schedule.hpp"
 
-namespace rotor::controller {
+namespace rotor::schedule {
 namespace {
 
 using namespace std::chrono_literals;
@@ -394,4 +394,4 @@ TEST(ScheduleSpec, JitterIsDeterministicAndWithinBound) {
 }
 
 }  // namespace
-}  // namespace rotor::controller
+}  // namespace rotor::schedule

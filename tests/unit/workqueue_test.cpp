@@ -11,11 +11,11 @@
 #include <thread>
 #include <vector>
 
-#include "controller/backoff.hpp"
-#include "controller/worker_pool.hpp"
-#include "controller/workqueue.hpp"
+#include "runtime/backoff.hpp"
+#include "runtime/worker_pool.hpp"
+#include "runtime/workqueue.hpp"
 
-namespace rotor::controller {
+namespace rotor::runtime {
 namespace {
 
 using std::chrono::hours;
@@ -439,4 +439,4 @@ TEST(WorkerPool, StopJoinsIdleWorkersAndWaitsForARunningReconcile) {
 }
 
 }  // namespace
-}  // namespace rotor::controller
+}  // namespace rotor::runtime

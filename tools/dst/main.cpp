@@ -21,11 +21,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const char* next = i + 1 < argc ? argv[i + 1] : "";
-    if (a == "--seeds") seeds = std::strtoull(next, nullptr, 10), ++i;
-    else if (a == "--first") first = std::strtoull(next, nullptr, 10), ++i;
-    else if (a == "--seed") first = std::strtoull(next, nullptr, 10), seeds = 1, one = true, ++i;
-    else if (a == "--jobs") jobs = static_cast<unsigned>(std::strtoul(next, nullptr, 10)), ++i;
-    else if (a == "--verbose") verbose = true;
+    if (a == "--seeds")
+      seeds = std::strtoull(next, nullptr, 10), ++i;
+    else if (a == "--first")
+      first = std::strtoull(next, nullptr, 10), ++i;
+    else if (a == "--seed")
+      first = std::strtoull(next, nullptr, 10), seeds = 1, one = true, ++i;
+    else if (a == "--jobs")
+      jobs = static_cast<unsigned>(std::strtoul(next, nullptr, 10)), ++i;
+    else if (a == "--verbose")
+      verbose = true;
     else {
       std::cerr << "usage: rotor-dst [--seeds N] [--first S] [--jobs J] | --seed S [--verbose]\n";
       return 2;

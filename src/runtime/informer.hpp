@@ -23,7 +23,7 @@
 #include "util/log.hpp"
 #include "util/random.hpp"
 
-namespace rotor::controller {
+namespace rotor::runtime {
 
 struct InformerOptions {
   std::chrono::milliseconds min_backoff{800};
@@ -80,4 +80,4 @@ class Informer {
   std::jthread thread_;
 };
 
-}  // namespace rotor::controller
+}  // namespace rotor::runtime

@@ -1,4 +1,4 @@
-#include "controller/tzfile.hpp"
+#include "schedule/tzfile.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include <map>
 #include <mutex>
 
-namespace rotor::controller {
+namespace rotor::schedule {
 namespace {
 
 constexpr std::int64_t kDay = 86400;
@@ -356,4 +356,4 @@ LocalMapping TimeZone::resolve(std::int64_t local) const {
   return {LocalMapping::kGap, hi, hi};
 }
 
-}  // namespace rotor::controller
+}  // namespace rotor::schedule

@@ -1,9 +1,9 @@
-#include "controller/workqueue.hpp"
+#include "runtime/workqueue.hpp"
 
 #include <algorithm>
 #include <utility>
 
-namespace rotor::controller {
+namespace rotor::runtime {
 namespace {
 
 // now + delay without overflowing the tick count for absurd delays (Duration::max()); a
@@ -307,4 +307,4 @@ WorkQueueMetrics WorkQueue::metrics() const {
   return m;
 }
 
-}  // namespace rotor::controller
+}  // namespace rotor::runtime

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace rotor::controller {
+namespace rotor::schedule {
 
 // Proleptic Gregorian calendar helpers (Howard Hinnant's algorithms).
 struct CivilDate {
@@ -83,4 +83,4 @@ class TimeZone {
   std::optional<PosixTz> footer_;          // after the last transition
 };
 
-}  // namespace rotor::controller
+}  // namespace rotor::schedule

@@ -8,10 +8,10 @@
 #include <string>
 #include <string_view>
 
-#include "controller/tzfile.hpp"
+#include "schedule/tzfile.hpp"
 #include "util/clock.hpp"
 
-namespace rotor::controller {
+namespace rotor::schedule {
 
 // Go's time.ParseDuration, restricted to the units h, m, s and ms: "720h", "1h30m", "1.5h",
 // "90s", "0". Rejects negatives, empty text, missing or unknown units (with a hint for "d"
@@ -93,4 +93,4 @@ struct Schedule {
   Duration jitter_for(std::string_view jitter_key, TimePoint due) const;
 };
 
-}  // namespace rotor::controller
+}  // namespace rotor::schedule

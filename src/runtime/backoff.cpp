@@ -1,11 +1,11 @@
-#include "controller/backoff.hpp"
+#include "runtime/backoff.hpp"
 
 #include <cmath>
 #include <memory>
 #include <random>
 #include <stdexcept>
 
-namespace rotor::controller {
+namespace rotor::runtime {
 namespace {
 
 Backoff::UnitRandom default_random() {
@@ -76,4 +76,4 @@ std::size_t Backoff::tracked() const {
   return failures_.size();
 }
 
-}  // namespace rotor::controller
+}  // namespace rotor::runtime

@@ -33,10 +33,10 @@
 #include <unordered_set>
 #include <vector>
 
-#include "controller/backoff.hpp"
+#include "runtime/backoff.hpp"
 #include "util/clock.hpp"
 
-namespace rotor::controller {
+namespace rotor::runtime {
 
 struct WorkQueueOptions {
   BackoffOptions backoff;
@@ -146,4 +146,4 @@ class WorkQueue {
   std::uint64_t completions_ = 0;
 };
 
-}  // namespace rotor::controller
+}  // namespace rotor::runtime

@@ -1,4 +1,4 @@
-#include "controller/schedule.hpp"
+#include "schedule/schedule.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace rotor::controller {
+namespace rotor::schedule {
 namespace {
 
 using std::chrono::duration_cast;
@@ -388,4 +388,4 @@ TimePoint Schedule::next_rotation(TimePoint last_rotation, std::string_view jitt
   return due + jitter_for(jitter_key, due);
 }
 
-}  // namespace rotor::controller
+}  // namespace rotor::schedule

@@ -1,4 +1,4 @@
-#include "controller/worker_pool.hpp"
+#include "runtime/worker_pool.hpp"
 
 #include <exception>
 #include <stdexcept>
@@ -6,7 +6,7 @@
 
 #include "util/log.hpp"
 
-namespace rotor::controller {
+namespace rotor::runtime {
 
 WorkerPool::WorkerPool(WorkQueue& queue, std::size_t workers, Reconcile reconcile)
     : queue_(queue), workers_(workers), reconcile_(std::move(reconcile)) {
@@ -94,4 +94,4 @@ void WorkerPool::process(const std::string& key) {
   queue_.done(key);
 }
 
-}  // namespace rotor::controller
+}  // namespace rotor::runtime

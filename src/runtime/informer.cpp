@@ -1,11 +1,11 @@
-#include "controller/informer.hpp"
+#include "runtime/informer.hpp"
 
 #include <algorithm>
 #include <set>
 
 #include "kube/json.hpp"
 
-namespace rotor::controller {
+namespace rotor::runtime {
 namespace {
 
 std::string cache_key(const kube::Object& obj) {
@@ -189,4 +189,4 @@ void Informer::run(std::stop_token stop) {
   }
 }
 
-}  // namespace rotor::controller
+}  // namespace rotor::runtime

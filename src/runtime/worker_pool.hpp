@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "controller/workqueue.hpp"
+#include "runtime/workqueue.hpp"
 #include "util/clock.hpp"
 
-namespace rotor::controller {
+namespace rotor::runtime {
 
 struct Result {
   // Reconcile again after this long / at this time (e.g. the next rotation). With both
@@ -80,4 +80,4 @@ class WorkerPool {
   std::atomic<std::uint64_t> exceptions_{0};
 };
 
-}  // namespace rotor::controller
+}  // namespace rotor::runtime

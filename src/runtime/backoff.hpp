@@ -12,7 +12,7 @@
 
 #include "util/clock.hpp"
 
-namespace rotor::controller {
+namespace rotor::runtime {
 
 struct BackoffOptions {
   Duration base = std::chrono::seconds(1);
@@ -52,4 +52,4 @@ class Backoff {
   std::unordered_map<std::string, std::uint32_t> failures_;
 };
 
-}  // namespace rotor::controller
+}  // namespace rotor::runtime
