@@ -157,6 +157,9 @@ rotation::Service service_of(ServiceName s) {
 // The exit code for a pass that did not rotate.
 int exit_code(const rotation::Report& rep) {
   if (rep.store_failed) return kFailure;
+  if (rep.reason == "TargetChanged") return kUsage;
+  // The cloud may hold the pending password: "unknown", whatever the last answer was.
+  if (rep.record.phase == rotation::Phase::kUnconfirmed) return kUnknown;
   if (rep.answer && rep.answer->kind != OutcomeKind::kApplied) return exit_code(rep.answer->kind);
   if (rep.reason == "Locked") return kLocked;
   if (rep.reason == "InternalError") return kFailure;
@@ -246,6 +249,11 @@ int rotate(const Args& args) {
   if (rep.record.blocked_reason == "ResetUnsupported" ||
       rep.record.blocked_reason == "NoCurrentPassword")
     message += "; pass --old-password-file to change the password instead";
+  if (rep.record.blocked_reason == "NeedsConfirmation")
+    message += "; if the pending password (in " + store.record_path() +
+               ") opens the instance, pass it as --old-password-file to finish";
+  if (rep.reason == "TargetChanged")
+    message += "; use another --password-file for another instance";
   if (rep.record.in_flight())
     message += "; the pending password is kept in " + store.record_path() +
                " and sent again by the next run";

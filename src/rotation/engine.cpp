@@ -41,6 +41,7 @@ class Pass {
   bool due_for_first_or_schedule() const;
   std::string block_key() const;
   std::string attempt_key() const;
+  int change_sends_left() const;
   void rebase_on_target();
   void finalize();
   void block(const std::string& reason);
@@ -97,6 +98,10 @@ std::string block_message(const std::string& reason) {
     return "a change whose answer was lost may have applied the pending password, and sending "
            "it again could spend a wrong-password attempt; check which password opens the "
            "instance, then fix the Secret, switch to method Reset, or set rotor.dev/rotate-now";
+  if (reason == "LockedOnChange")
+    return "the cloud answered \"locked\" to a change with the old password in the Secret; that "
+           "password may be what tripped the lock, so rotor does not send it again on its own: "
+           "check it, then fix the Secret or set rotor.dev/rotate-now";
   if (reason == "NoCurrentPassword")
     return "method Change needs the current password in the Secret";
   if (reason == "ResetUnsupported")
@@ -121,8 +126,27 @@ std::string Pass::block_key() const {
   return fp + "|" + in_.person_token;
 }
 
+// How many more changes may carry the current old password. Two when rotor saw the cloud
+// take it and this is the first request to carry it (the second is the evidence after a lost
+// answer); one after a person's new rotate-now value, since an earlier send may already have
+// moved the cloud to the pending password; one for a password rotor never saw work.
+int Pass::change_sends_left() const {
+  int total = 0;
+  const std::string prefix = rec_.old_fp + "|";
+  for (const auto& [key, n] : rec_.change_sends) {
+    if (key.compare(0, prefix.size(), prefix) == 0) total += n;
+  }
+  const auto it = rec_.change_sends.find(attempt_key());
+  const int mine = it == rec_.change_sends.end() ? 0 : it->second;
+  const bool verified = rec_.old_fp == rec_.verified_fp && !rec_.late_olds.count(rec_.old_fp);
+  const int budget = verified && total == mine ? kChangeBudgetVerified : kChangeBudgetUnverified;
+  return budget - mine;
+}
+
+// Sends of one old password are counted across spec edits: only a new rotate-now value (an
+// explicit "try again") or another password in the Secret starts a new count.
 std::string Pass::attempt_key() const {
-  return rec_.old_fp + "|" + in_.person_token;
+  return rec_.old_fp + "|" + in_.rotate_now;
 }
 
 // Facts about a target do not carry over to another one: a new instance id is a new
@@ -169,10 +193,7 @@ Event Pass::observe() {
     if (pending_call() == Call::kChange) {
       if (!current_) return Event::kNeedsCurrent;
       rec_.old_fp = fingerprint(rec_.target, *current_);
-      const int budget =
-          rec_.old_fp == rec_.verified_fp ? kChangeBudgetVerified : kChangeBudgetUnverified;
-      if (rec_.phase == Phase::kUnconfirmed && rec_.change_sends[attempt_key()] >= budget)
-        return Event::kNoBudget;
+      if (rec_.phase != Phase::kPrepared && change_sends_left() <= 0) return Event::kNoBudget;
     }
     return Event::kReady;
   }
@@ -236,6 +257,12 @@ void Pass::send() {
   rec_.call = pending_call();
   if (rec_.call == Call::kChange) {
     rec_.old_fp = fingerprint(rec_.target, *current_);
+    bool first_with_old = true;
+    const std::string prefix = rec_.old_fp + "|";
+    for (const auto& [key, n] : rec_.change_sends) {
+      if (n > 0 && key.compare(0, prefix.size(), prefix) == 0) first_with_old = false;
+    }
+    if (first_with_old && sent_from == Phase::kUnconfirmed) rec_.late_olds.insert(rec_.old_fp);
     rec_.change_sends[attempt_key()] += 1;
   }
   rec_.sends += 1;
@@ -272,7 +299,16 @@ void Pass::send() {
   }
   if (o.kind == OutcomeKind::kResetUnsupported && rec_.call == Call::kReset)
     rec_.reset_unsupported = true;
-  if (o.kind == OutcomeKind::kUnknown && rec_.call == Call::kChange) rec_.lost_change = rec_.old_fp;
+  if (rec_.call == Call::kChange) {
+    // Only an answer that may have come from the old-password check counts against the
+    // budget: busy, throttled, not sent and refused credentials never reached it.
+    const bool not_checked = o.kind == OutcomeKind::kBusy || o.kind == OutcomeKind::kThrottled ||
+                             o.kind == OutcomeKind::kNotSent || o.kind == OutcomeKind::kAuthFailed;
+    if (not_checked) rec_.change_sends[attempt_key()] -= 1;
+    // Evidence for WrongOldAfterLost needs an answer that was lost, not a crash that may
+    // have come before the request left (issue: "a change sent ... whose answer was lost").
+    if (o.kind == OutcomeKind::kUnknown) rec_.lost_change = rec_.old_fp;
+  }
   out_.answer = o;
   next_event_ = classify(o, sent_from);
 }
@@ -323,6 +359,11 @@ void Pass::wait(const std::string& reason, const std::string& message, bool heal
 // The pass ends after a cloud answer that did not complete the rotation.
 void Pass::answered(bool backoff) {
   if (!save()) return;
+  if (!out_.answer) {  // no answer in this pass (cannot happen today): look again later
+    wait("Retrying", "the pending password is kept and sent again", false);
+    out_.backoff = true;
+    return;
+  }
   const cloud::Outcome& o = *out_.answer;
   const bool kept = rec_.pending.has_value();
   out_.reason = answer_reason(o.kind);
@@ -374,9 +415,11 @@ void Pass::act(Action action, Phase next, Event why) {
       const cloud::InstanceRef ref{in_.target.project_id, in_.target.instance_id};
       const cloud::Outcome o = d_.cloud.dcs_reset(ref, Secret(), true);
       rec_.last_answer = describe_answer(o);
-      if (o.kind == OutcomeKind::kLocked)
-        rec_.locked_until = now_ + std::chrono::duration_cast<Duration>(
-                                       o.lock_left.value_or(std::chrono::minutes(5)));
+      if (o.kind == OutcomeKind::kLocked) {
+        const auto left =
+            o.lock_left && o.lock_left->count() > 0 ? *o.lock_left : std::chrono::minutes(5);
+        rec_.locked_until = now_ + std::chrono::duration_cast<Duration>(left);
+      }
       out_.answer = o;
       next_event_ = classify(o, Phase::kIdle);
       return;
@@ -384,7 +427,6 @@ void Pass::act(Action action, Phase next, Event why) {
     case Action::kSave:
       rec_.phase = next;
       if (why == Event::kResumed) {
-        if (rec_.call == Call::kChange) rec_.lost_change = rec_.old_fp;
         save();
         return;
       }
@@ -432,6 +474,7 @@ void Pass::act(Action action, Phase next, Event why) {
       rec_.blocked_on = block_key();
       rec_.blocked_reason = why == Event::kNeedsCurrent       ? "NoCurrentPassword"
                             : why == Event::kResetUnsupported ? "ResetUnsupported"
+                            : why == Event::kNoBudget         ? "LockedOnChange"
                                                               : "WrongOldPassword";
       if (out_.answer) {
         answered(false);
@@ -498,9 +541,24 @@ Report Pass::run() {
       // the pass before the call), so a Prepared copy is Held, not maybe-sent.
       rec_ = std::move(*newer);
       if (rec_.phase == Phase::kPrepared) rec_.phase = Phase::kHeld;
+      if (!save()) {  // still failing: kept in the memo by save(), nothing else is done
+        out_.record = rec_;
+        return out_;
+      }
     }
   }
   rebase_on_target();
+  if (rec_.in_flight() && !(rec_.target == in_.target)) {
+    // The pending password belongs to the instance it was made for; committing it as the
+    // new instance's password, or dropping it, could lose it. A person decides.
+    wait("TargetChanged",
+         "a rotation of " + rec_.target.identity() +
+             " is in flight; point the resource back at it until the rotation "
+             "completes (its pending password is in the rotation record)",
+         false);
+    out_.record = rec_;
+    return out_;
+  }
   if (rec_.phase == Phase::kPrepared) next_event_ = Event::kResumed;
   for (int step = 0; step < 16 && !done_; ++step) {
     const Phase from = rec_.phase;

@@ -17,7 +17,8 @@ std::optional<std::string> FileStore::load(Snapshot& out) {
                "took: fix or remove it by hand";
       out.record = std::move(*record);
     } else {
-      // Written by rotor 0.1: the bare pending password of a run that may have applied it.
+      // Not a record: written by rotor 0.1, the bare pending password of a run that may have
+      // applied it (a password may start with '{' too).
       RotationRecord legacy;
       legacy.phase = Phase::kPrepared;
       legacy.pending = std::move(*text);

@@ -58,6 +58,7 @@ constexpr std::array kTable{
     Row{P::kHeld, E::kCommitFound, A::kCommit, P::kApplied},
     Row{P::kHeld, E::kLocked, A::kWait, P::kHeld},
     Row{P::kHeld, E::kNeedsCurrent, A::kDropAndBlock, P::kIdle},
+    Row{P::kHeld, E::kNoBudget, A::kDropAndBlock, P::kIdle},
 
     // The cloud may hold the pending password: it is kept until the cloud confirms it.
     Row{P::kUnconfirmed, E::kReady, A::kSend, P::kUnconfirmed},

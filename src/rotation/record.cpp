@@ -49,6 +49,7 @@ void RotationRecord::clear_flight() {
   old_fp.clear();
   lost_change.clear();
   change_sends.clear();
+  late_olds.clear();
   sends = 0;
   pending_since.reset();
   assumed_applied = false;
@@ -72,6 +73,10 @@ std::string to_json(const RotationRecord& r) {
   Json sends = Json::object();
   for (const auto& [k, n] : r.change_sends) sends[k] = Json::number(n);
   o["changeSends"] = sends;
+  Json late = Json::array();
+  std::size_t i = 0;
+  for (const auto& fp : r.late_olds) late[i++] = Json::string(fp);
+  o["lateOlds"] = late;
   o["sends"] = Json::number(r.sends);
   put_time(o, "pendingSince", r.pending_since);
   o["lastAnswer"] = Json::string(r.last_answer);
@@ -129,6 +134,11 @@ std::optional<RotationRecord> from_json(std::string_view text, std::string& erro
   if (o.has_field("changeSends") && o.at("changeSends").is_object()) {
     for (const auto& [k, v] : o.at("changeSends").as_object()) {
       if (v.is_integer()) r.change_sends[k] = v.as_integer();
+    }
+  }
+  if (o.has_field("lateOlds") && o.at("lateOlds").is_array()) {
+    for (const auto& v : o.at("lateOlds").as_array()) {
+      if (v.is_string()) r.late_olds.insert(v.as_string());
     }
   }
   r.sends = static_cast<int>(json_integer(o, "sends").value_or(0));

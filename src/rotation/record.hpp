@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -49,7 +50,10 @@ struct RotationRecord {
   Call call = Call::kReset;
   std::string old_fp;       // change: fingerprint of the old password it carries
   std::string lost_change;  // fingerprint of the old password of a change whose answer was lost
-  std::map<std::string, int> change_sends;  // change sends per (old fingerprint | person token)
+  std::map<std::string, int> change_sends;  // change sends per (old fingerprint | rotate-now)
+  // Old passwords first sent with a change after an earlier send may already have applied
+  // the pending password: every send with them may be a wrong attempt.
+  std::set<std::string> late_olds;
   int sends = 0;
   std::optional<TimePoint> pending_since;
   std::string last_answer;  // outcome and code of the last answer, for status

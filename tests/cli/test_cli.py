@@ -250,7 +250,7 @@ def test_change_after_an_unknown_outcome_never_walks_into_the_lockout(cli, sim, 
     assert sim.instance("dcs1")["password"] == taken  # applied, answer lost
     for _ in range(6):
         r = cli.rotate("dcs", "dcs1", out_file, "--method", "change", "--old-password-file", str(old))
-        assert r.returncode == 3 and "NeedsConfirmation" in r.stderr, r.stderr
+        assert r.returncode == 5 and "NeedsConfirmation" in r.stderr, r.stderr
     assert len(sim.calls("dcs1")) == 1  # no guess was sent
     assert not sim.instance("dcs1").get("locked")
     assert pending_of(out_file) == taken

@@ -37,6 +37,11 @@ cloud::Outcome ModelCloud::call(const std::string& id,
   }
   cloud::Outcome o = apply(it->second);
   it->second.history.insert(it->second.password);
+  if (trace)
+    trace("cloud " + id + ": " + cloud::to_string(o.kind) +
+          (fault == Fault::kNone
+               ? ""
+               : " (then fault " + std::to_string(static_cast<int>(fault)) + ")"));
   if (fault == Fault::kCrashAfter) throw Crash{};
   if (fault == Fault::kUnknownAfter) return answer(OutcomeKind::kUnknown);
   return o;
@@ -57,7 +62,7 @@ cloud::Outcome ModelCloud::dcs_change(const cloud::InstanceRef& r, const Secret&
   return call(id, [&](Instance& i) {
     if (clock_.now() < i.locked_until) return answer(OutcomeKind::kLocked, "locked");
     if (old_pw.reveal() != i.password) {
-      wrong_attempts.push_back({id, old_pw.reveal(), person_epoch});
+      wrong_attempts.push_back({id, old_pw.reveal(), person_epoch[id]});
       if (++i.wrong_in_a_row >= 5) {
         i.locked_until = clock_.now() + std::chrono::minutes(5);
         i.locked_by_wrong_attempts = true;

@@ -51,11 +51,15 @@ class ModelCloud final : public cloud::PasswordApi {
 
   std::map<std::string, Instance> instances;
   std::vector<WrongAttempt> wrong_attempts;
-  std::uint64_t person_epoch = 0;  // bumped by the world when a person acts
-  bool credentials_bad = false;    // the account's credentials are refused
-  int auth_refusals = 0;           // requests refused for bad credentials
+  // Per instance, bumped when a person acts on the resource that rotates it (fixes or breaks
+  // its Secret, asks for a rotation, edits the spec): a wrong attempt counts against the
+  // epoch it was made in.
+  std::map<std::string, std::uint64_t> person_epoch;
+  bool credentials_bad = false;  // the account's credentials are refused
+  int auth_refusals = 0;         // requests refused for bad credentials
   std::function<void(const std::string& instance)> during_call;  // a person, mid-call
   int calls = 0;
+  std::function<void(const std::string&)> trace;  // one line per call, for --verbose
 
   cloud::Outcome dcs_reset(const cloud::InstanceRef& r, const Secret& pw, bool free) override;
   cloud::Outcome dcs_change(const cloud::InstanceRef& r, const Secret& old_pw,

@@ -66,8 +66,10 @@ struct Res {
   std::string secret;
   std::string key = "password";
   std::string previous = "previous-password";
-  bool duplicate = false;              // names the instance of an older resource: must be refused
-  std::string last_current;            // the target key's value after the previous step
+  bool duplicate = false;      // names the instance of an older resource: must be refused
+  std::string method;          // as created; a person may change it, and restores it to settle
+  std::string status_version;  // resourceVersion whose status was last checked for leaks
+  std::string last_current;    // the target key's value after the previous step
   std::set<std::string> person_known;  // values a person overwrote or deleted (they know them)
   int rotate_now = 0;
 };
@@ -136,6 +138,7 @@ class World {
   // Invariants.
   void check(const char* when);
   void check_leaks();
+  void check_status_leaks(Res& r);
   bool converged(std::string& why);
   void fail(const std::string& what) {
     if (!out_.ok) return;
@@ -301,6 +304,7 @@ void World::setup() {
     const char* method = r.kind == Kind::kDcsReset    ? "Reset"
                          : r.kind == Kind::kDcsChange ? "Change"
                                                       : "Auto";
+    r.method = method;
     const std::string kind = controller::kind_name(kind_of(r));
     std::string spec = R"("cloudAccountRef":{"name":"acct"},"instanceId":")" + r.instance + "\"";
     if (kind_of(r) == ResourceKind::kDcsInstance)
@@ -327,7 +331,8 @@ void World::setup() {
       throw Crash{};
     }
   };
-  cloud_.during_call = [this](const std::string& id) { (void)id; };
+  cloud_.during_call = [](const std::string&) {};
+  if (opt_.verbose) cloud_.trace = [this](const std::string& line) { note(line); };
   restart();
 }
 
@@ -419,7 +424,7 @@ void World::reconcile_one() {
 
 void World::person_act() {
   Res& r = res_[below(res_.size())];
-  const int what = static_cast<int>(below(8));
+  const int what = static_cast<int>(below(11));
   const std::string value = "Person-" + std::to_string(++person_values_) + "-Zz9#";
   switch (what) {
     case 0: {  // an unrelated edit of the target Secret
@@ -435,13 +440,13 @@ void World::person_act() {
     case 1:  // a typo in the Secret
       if (r.duplicate) break;
       set_target(r, value);
-      ++cloud_.person_epoch;
+      ++cloud_.person_epoch[r.instance];
       note("person writes a wrong password into " + r.secret + "/" + r.key);
       break;
     case 2:  // the right password into the Secret
       if (r.duplicate) break;
       set_target(r, cloud_.instances[r.instance].password);
-      ++cloud_.person_epoch;
+      ++cloud_.person_epoch[r.instance];
       note("person fixes " + r.secret + "/" + r.key);
       break;
     case 3: {
@@ -449,7 +454,7 @@ void World::person_act() {
       (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name, kube::PatchType::kMerge,
                          parse(R"({"metadata":{"annotations":{"rotor.dev/rotate-now":")" +
                                std::to_string(r.rotate_now) + R"("}}})"));
-      ++cloud_.person_epoch;
+      ++cloud_.person_epoch[r.instance];
       note("person sets rotate-now on " + r.name);
       break;
     }
@@ -478,6 +483,38 @@ void World::person_act() {
       cloud_.instances[r.instance].locked_until = clock_->now() + std::chrono::minutes(5);
       note("instance " + r.instance + " locked by someone else");
       break;
+    case 7: {  // another method for a DCS instance (a spec edit: a person acting)
+      if (kind_of(r) != ResourceKind::kDcsInstance) break;
+      static constexpr const char* kMethods[] = {"Auto", "Reset", "Change"};
+      const std::string m = kMethods[below(3)];
+      (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name, kube::PatchType::kMerge,
+                         parse(R"({"spec":{"method":")" + m + R"("}})"));
+      ++cloud_.person_epoch[r.instance];
+      note("person sets method " + m + " on " + r.name);
+      break;
+    }
+    case 8: {  // a person rotates by hand: the cloud and the Secret together
+      if (r.duplicate) break;
+      if (Res* owner = by_instance(r.instance)) {
+        Instance& inst = cloud_.instances[r.instance];
+        const std::string by_hand = "Hand-" + std::to_string(person_values_) + "-Yy8$";
+        inst.password = by_hand;
+        inst.history.insert(by_hand);
+        set_target(*owner, by_hand);
+        ++cloud_.person_epoch[r.instance];
+        note("person rotates " + r.instance + " by hand and writes the Secret");
+      }
+      break;
+    }
+    case 9: {  // suspend or resume
+      const bool suspend = chance(50);
+      (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name, kube::PatchType::kMerge,
+                         parse(std::string(R"({"spec":{"rotation":{"suspend":)") +
+                               (suspend ? "true" : "false") + "}}}"));
+      ++cloud_.person_epoch[r.instance];  // a spec edit: blocks wait for one, by design
+      note(std::string("person ") + (suspend ? "suspends " : "resumes ") + r.name);
+      break;
+    }
     default:
       advance(std::chrono::minutes(1 + below(90)));
       break;
@@ -510,20 +547,23 @@ void World::check(const char* when) {
     if (rec && rec->pending) seen_passwords_.insert(rec->pending->reveal());
     const auto cur = target_value(r, r.key);
     if (cur) seen_passwords_.insert(*cur);
+    check_status_leaks(r);
     if (r.duplicate) {
       if ((rec && rec->in_flight()) || target_value(r, r.key))
         fail("a resource naming another's instance rotated it (" + r.name + ")");
       continue;
     }
     const Instance& inst = cloud_.instances[r.instance];
+    // What a person knows matters only while the cloud still holds it.
+    std::erase_if(r.person_known, [&](const std::string& v) { return v != inst.password; });
     const bool held = (cur && *cur == inst.password) ||
                       (rec && rec->pending && rec->pending->reveal() == inst.password) ||
                       r.person_known.count(inst.password) > 0;
     if (!held)
       fail(std::string("I1 (") + when + "): the password instance " + r.instance +
            " holds is neither in Secret " + r.secret + "/" + r.key + " nor pending for " + r.name);
-    if (cur && *cur != r.last_current && !inst.history.count(*cur))
-      fail("I2: " + r.name + " committed a password the cloud never took");
+    if (cur && *cur != r.last_current && *cur != inst.password)
+      fail("I2: " + r.name + " committed a password the cloud does not hold");
     r.last_current = cur.value_or("");
   }
   std::map<std::string, int> per_mistake;
@@ -536,6 +576,33 @@ void World::check(const char* when) {
   }
 }
 
+// The forms a secret could take in a log line (JSON-escaped), a status or an event.
+bool appears(const std::string& text, const std::string& secret) {
+  if (secret.size() < 6) return false;
+  std::string escaped;
+  for (char c : secret) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return text.find(secret) != std::string::npos || text.find(escaped) != std::string::npos ||
+         text.find(base64_encode(secret)) != std::string::npos;
+}
+
+void World::check_status_leaks(Res& r) {
+  auto o = store_.get(controller::resource_ref(kind_of(r)), kNs, r.name);
+  if (!o || kube::resource_version_of(*o) == r.status_version) return;
+  r.status_version = kube::resource_version_of(*o);
+  const std::string text = kube::dump(*o);
+  for (const auto& [id, inst] : cloud_.instances) {
+    for (const auto& pw : inst.history) {
+      if (appears(text, pw)) fail("I5: a password appears in the status of " + r.name);
+    }
+  }
+  for (const auto& pw : seen_passwords_) {
+    if (appears(text, pw)) fail("I5: a password appears in the status of " + r.name);
+  }
+}
+
 void World::check_leaks() {
   std::string text = log_text_.str() + events_.text;
   for (const auto& r : res_) text += resource_json(r);
@@ -544,8 +611,7 @@ void World::check_leaks() {
     secrets.insert(inst.history.begin(), inst.history.end());
   secrets.insert(sks_.begin(), sks_.end());
   for (const auto& s : secrets) {
-    if (s.size() >= 6 && text.find(s) != std::string::npos)
-      fail("I5: a password or key appears in a log line, an event or a status");
+    if (appears(text, s)) fail("I5: a password or key appears in a log line, an event or a status");
   }
 }
 
@@ -587,6 +653,12 @@ void World::settle() {
       if (r.duplicate) continue;
       const std::string truth = cloud_.instances[r.instance].password;
       if (target_value(r, r.key) != truth) set_target(r, truth);
+      if (round == 0) {  // people undo their spec edits
+        std::string spec = R"({"spec":{"rotation":{"suspend":false})";
+        if (kind_of(r) == ResourceKind::kDcsInstance) spec += R"(,"method":")" + r.method + "\"";
+        (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name,
+                           kube::PatchType::kMerge, parse(spec + "}}"));
+      }
       if (round > 0 && !ready(r)) {
         ++r.rotate_now;
         (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name,
@@ -595,7 +667,7 @@ void World::settle() {
                                  std::to_string(r.rotate_now) + R"("}}})"));
       }
     }
-    ++cloud_.person_epoch;
+    for (auto& r : res_) ++cloud_.person_epoch[r.instance];
     note("settle round " + std::to_string(round));
     advance(std::chrono::minutes(20));
     enqueue_all();

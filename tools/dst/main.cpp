@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   if (jobs == 0) jobs = 1;
   const auto start = std::chrono::steady_clock::now();
   std::atomic<std::uint64_t> next{first}, failed{0};
+  std::uint64_t done = 0;
   std::mutex mu;
   rotor::dst::Stats total;
   auto worker = [&] {
@@ -47,6 +48,11 @@ int main(int argc, char** argv) {
       if (s >= first + seeds) return;
       const auto o = rotor::dst::run({.seed = s, .verbose = verbose});
       std::lock_guard lock(mu);
+      if (++done % 50000 == 0) {  // progress for long runs: seeds done, violations, seconds
+        std::cerr << "progress: " << done << " seeds, " << failed.load() << " violations, "
+                  << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+                  << " s\n";
+      }
       if (verbose || one) {
         for (const auto& line : o.trace) std::cout << line << "\n";
       }
