@@ -358,7 +358,7 @@ def test_defaults_are_applied(kubectl, created):
     assert spec["secret"] == {"name": "dcs-1-password", "passwordKey": "password",
                               "previousPasswordKey": "previous-password"}
     assert spec["password"] == {"length": 32}
-    assert spec["rotation"] == {"interval": "1h", "suspend": False}
+    assert spec["rotation"] == {"interval": "1h", "suspend": False, "firstRotation": "AfterInterval"}
 
 
 def test_defaults_of_other_kinds(kubectl):

@@ -22,6 +22,7 @@ Namespaces are kept after the run (without kube-controller-manager a deleted nam
 never finishes terminating); everything here is applied idempotently, so a rerun against
 the same control plane works.
 """
+import base64
 import json
 import os
 import pathlib
@@ -342,10 +343,14 @@ def test_kubectl_auth_can_i_agrees(admin, rotor_rbac):
 
 
 def test_token_is_really_authorized_by_rbac(rotor_rbac):
-    # A real request, not a review: get by name is allowed (NotFound), listing is Forbidden.
+    # A real request, not a review: get by name is allowed (NotFound), listing Secrets is
+    # allowed (rotor watches the ones labelled managed-by=rotor), deleting one is Forbidden.
     p = kubectl(rotor_rbac, "get", "secret", f"absent-{RUN}", "-n", APP_NS, check=False)
     assert "NotFound" in p.stderr, p.stderr
-    p = kubectl(rotor_rbac, "get", "secrets", "-n", APP_NS, check=False)
+    p = kubectl(rotor_rbac, "get", "secrets", "-n", APP_NS, "-l", "app.kubernetes.io/managed-by=rotor",
+                check=False)
+    assert p.returncode == 0, p.stderr
+    p = kubectl(rotor_rbac, "delete", "secret", f"absent-{RUN}", "-n", APP_NS, check=False)
     assert p.returncode != 0 and "Forbidden" in p.stderr, p.stderr
 
 
@@ -365,7 +370,8 @@ def test_operator_runs_with_these_permissions(admin, rotor_rbac, tmp_path):
         {"apiVersion": "v1", "kind": "Secret",
          "metadata": {"name": f"{name}-creds", "namespace": ns},
          "stringData": {"accessKey": "AK", "secretKey": "SK"}},
-        # Exists already, so the pending password is written with update (PUT).
+        # Exists already and is rotated at once (firstRotation Immediate); the dead cloud
+        # leaves the rotation unconfirmed, so the record is created, then updated (PUT).
         {"apiVersion": "v1", "kind": "Secret",
          "metadata": {"name": f"{name}-password", "namespace": ns},
          "stringData": {"password": "Initial-Password-0123"}},
@@ -384,7 +390,7 @@ def test_operator_runs_with_these_permissions(admin, rotor_rbac, tmp_path):
         {"apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
          "metadata": {"name": name, "namespace": ns},
          "spec": {"cloudAccountRef": {"name": name}, "instanceId": f"dcs-{RUN}",
-                  "method": "Reset", "rotation": {"interval": "720h"},
+                  "method": "Reset", "rotation": {"interval": "720h", "firstRotation": "Immediate"},
                   "secret": {"name": f"{name}-password"}}},
         {"apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
          "metadata": {"name": f"{name}-cluster", "namespace": ns},
@@ -437,10 +443,16 @@ def check_operator_run(admin, rotor_rbac, rotor, ns, name, log):
     assert not forbidden, "calls refused by RBAC:\n" + "\n".join(forbidden[:20])
     assert reconciled(name) and reconciled(f"{name}-cluster"), (
         "the operator did not write a status (rotor log below)\n" + text[-4000:])
-    # The pending password went into the existing target Secret (update).
+    # The rotation record was created, then updated after the (lost) answer; the target
+    # Secret is untouched until the cloud confirms.
+    record = json.loads(kubectl(admin, "get", "secret", f"rotor-record.dcsinstance.{name}", "-n",
+                                ns, "-o", "json").stdout)
+    assert record["type"] == "rotor.dev/rotation-record"
+    state = json.loads(base64.b64decode(record["data"]["record"]))
+    assert state["phase"] == "Unconfirmed" and state["pending"], state["phase"]
     data = json.loads(kubectl(admin, "get", "secret", f"{name}-password", "-n", ns, "-o",
                               "json").stdout)["data"]
-    assert set(data) - {"password"}, f"no pending password written: {sorted(data)}"
+    assert sorted(data) == ["password"]
     events = json.loads(kubectl(admin, "get", "events", "-n", ns, "-o", "json").stdout)["items"]
     ours = [e for e in events if e["involvedObject"]["name"] in (name, f"{name}-cluster")]
     assert ours and all(e["reportingInstance"] == f"rotor-test-{RUN}" for e in ours), ours
