@@ -272,5 +272,117 @@ TEST_F(EngineDefects, TheOldInSecretPendingPasswordIsMigrated) {
   EXPECT_EQ(cloud->passwords["i-1"], "Left-Pending-1");
 }
 
+// ---- Found by the review of the new engine and by the simulation --------------------------
+
+// A pending password belongs to the instance it was made for: pointing the resource at
+// another instance mid-rotation neither sends it there nor commits it as that one's.
+TEST_F(EngineDefects, AnInstanceChangedMidRotationWaitsForTheOldOne) {
+  create_dcs();
+  cloud->script = {Script::kUnknown};
+  reconcile();
+  const auto pending = this->pending();
+  ASSERT_TRUE(pending);
+  ASSERT_TRUE(api.patch(res::kDcsInstances, "team", "cache", kube::PatchType::kMerge,
+                        obj(R"({"spec":{"instanceId":"i-2"}})")));
+  reconcile();
+  EXPECT_EQ(cloud->calls, 1);
+  EXPECT_EQ(condition("Ready", "reason"), "TargetChanged");
+  EXPECT_EQ(this->pending(), pending);
+  ASSERT_TRUE(api.patch(res::kDcsInstances, "team", "cache", kube::PatchType::kMerge,
+                        obj(R"({"spec":{"instanceId":"i-1"}})")));
+  reconcile();
+  EXPECT_EQ(cloud->passwords["i-1"], *pending);
+  EXPECT_EQ(secret_key("password"), pending);
+}
+
+// DCS answers "locked" to the attempt that trips the lockout: after the lock, the same old
+// password (one rotor never saw work) is not sent again on its own.
+TEST_F(EngineDefects, ALockedAnswerToAChangeIsNotFollowedByTheSameOldPassword) {
+  create_dcs(R"(,"method":"Change")");
+  put_secret("Maybe-Wrong-1");
+  cloud->passwords["i-1"] = "Real-Current-1";
+  cloud->script = {Script::kLocked};
+  reconcile();
+  clock->advance(std::chrono::minutes(10));
+  reconcile();
+  clock->advance(std::chrono::hours(2));
+  reconcile();
+  EXPECT_EQ(cloud->calls, 1);
+  EXPECT_EQ(condition("Ready", "reason"), "LockedOnChange");
+  set_secret_password("Real-Current-1");  // the person checks and fixes it
+  reconcile();
+  EXPECT_EQ(cloud->passwords["i-1"], *secret_key("password"));
+}
+
+// A save that failed is written by the next pass, so a crash after it cannot resume the
+// older copy (and send a refused old password again).
+TEST_F(EngineDefects, ARecordWhoseSaveFailedIsSavedByTheNextPass) {
+  create_dcs(R"(,"method":"Change")");
+  put_secret("Typo-By-A-Person-1");
+  cloud->passwords["i-1"] = "Real-Current-1";
+  bool answered = false, fail_once = true;
+  cloud->on_call = [&] { answered = true; };
+  api.hook = [&](ApiVerb v, const kube::ResourceRef& r,
+                 const std::string& name) -> std::optional<kube::Error> {
+    if (answered && fail_once && r.plural == "secrets" && name.rfind("rotor-record.", 0) == 0 &&
+        v != ApiVerb::kGet) {
+      fail_once = false;
+      return kube::FakeApi::make_error(kube::ErrorKind::kServerError);
+    }
+    return std::nullopt;
+  };
+  reconcile();
+  reconcile();  // takes the newer copy from memory and saves it
+  EXPECT_EQ(record()->phase, rotation::Phase::kIdle);
+  EXPECT_EQ(record()->blocked_reason, "WrongOldPassword");
+  // A restarted process (no memory) reads the saved block.
+  Reconciler fresh{{api, accounts, *clock, *random, events, log, {}}};
+  for (int i = 0; i < 3; ++i) fresh.reconcile(ResourceKind::kDcsInstance, "team", "cache");
+  EXPECT_EQ(wrong_attempts(), 1);
+}
+
+// Sends that never reached the password check (busy, throttled) do not use up the change
+// budget after a lost answer.
+TEST_F(EngineDefects, BusyAnswersDoNotUseUpTheChangeBudget) {
+  create_dcs(R"(,"method":"Change")");
+  put_secret("Current-Pw-1");
+  cloud->passwords["i-1"] = "Current-Pw-1";
+  reconcile();  // rotor sees its first change work: the password is verified
+  set_annotation("again");
+  cloud->script = {Script::kUnknown, Script::kBusy, Script::kThrottled, Script::kBusy};
+  for (int i = 0; i < 5; ++i) {
+    clock->advance(std::chrono::minutes(1));
+    reconcile();
+  }
+  EXPECT_EQ(cloud->calls, 6);
+  EXPECT_EQ(cloud->passwords["i-1"], *secret_key("password"));
+  EXPECT_EQ(wrong_attempts(), 0);
+}
+
+// A change that applied, then a crash before the answer was read: the resend is refused
+// ("wrong old password") and, without a lost answer as evidence, rotor keeps the pending
+// password and waits; editing the spec does not buy another attempt.
+TEST_F(EngineDefects, ACrashAfterAnAppliedChangeCostsAtMostOneWrongAttempt) {
+  create_dcs(R"(,"method":"Change")");
+  put_secret("Current-Pw-1");
+  cloud->passwords["i-1"] = "Current-Pw-1";
+  reconcile();  // rotor sees its first change work: the password is verified
+  set_annotation("again");
+  cloud->script = {Script::kApplyThenCrash};
+  EXPECT_THROW(reconcile(), rotor::testing::FakeCloud::Crash);
+  const auto pending = this->pending();
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(cloud->passwords["i-1"], *pending);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(api.patch(
+        res::kDcsInstances, "team", "cache", kube::PatchType::kMerge,
+        obj(R"({"spec":{"rotation":{"interval":")" + std::to_string(700 + i) + R"(h"}}})")));
+    reconcile();
+  }
+  EXPECT_LE(wrong_attempts(), 1);
+  EXPECT_EQ(this->pending(), pending);  // kept: the cloud holds it
+  EXPECT_EQ(condition("Ready", "reason"), "NeedsConfirmation");
+}
+
 }  // namespace
 }  // namespace rotor::controller
