@@ -1,24 +1,9 @@
 #include "rotation/engine.hpp"
 
 #include "password/policy.hpp"
+#include "rotation/messages.hpp"
 
 namespace rotor::rotation {
-
-void RecordMemo::put(const std::string& key, const RotationRecord& r) {
-  std::lock_guard lock(mu_);
-  records_[key] = r;
-}
-
-std::optional<RotationRecord> RecordMemo::take_if_newer(const std::string& key,
-                                                        std::uint64_t stored_seq) {
-  std::lock_guard lock(mu_);
-  auto it = records_.find(key);
-  if (it == records_.end()) return std::nullopt;
-  std::optional<RotationRecord> newer;
-  if (it->second.seq > stored_seq) newer = it->second;
-  records_.erase(it);
-  return newer;
-}
 
 namespace {
 
@@ -38,7 +23,6 @@ class Pass {
   void send();
   Event classify(const cloud::Outcome& o, Phase sent_from) const;
   Call pending_call() const;
-  bool due_for_first_or_schedule() const;
   std::string block_key() const;
   std::string attempt_key() const;
   int change_sends_left() const;
@@ -58,57 +42,6 @@ class Pass {
   Report out_;
   bool done_ = false;
 };
-
-std::string describe_answer(const cloud::Outcome& o) {
-  std::string s = to_string(o.kind);
-  if (!o.code.empty()) s += " " + o.code;
-  return s;
-}
-
-const char* answer_reason(OutcomeKind k) {
-  switch (k) {
-    case OutcomeKind::kApplied:
-      return "Rotated";
-    case OutcomeKind::kRejected:
-      return "Rejected";
-    case OutcomeKind::kResetUnsupported:
-      return "ResetUnsupported";
-    case OutcomeKind::kWrongOldPassword:
-      return "WrongOldPassword";
-    case OutcomeKind::kLocked:
-      return "Locked";
-    case OutcomeKind::kBusy:
-      return "InstanceBusy";
-    case OutcomeKind::kThrottled:
-      return "Throttled";
-    case OutcomeKind::kAuthFailed:
-      return "AuthenticationFailed";
-    case OutcomeKind::kUnknown:
-      return "OutcomeUnknown";
-    default:
-      return "NotSent";
-  }
-}
-
-std::string block_message(const std::string& reason) {
-  if (reason == "WrongOldPassword")
-    return "the cloud refused the old password in the Secret; rotor will not try it again: put "
-           "the right password in the Secret, or set rotor.dev/rotate-now to try once more";
-  if (reason == "NeedsConfirmation")
-    return "a change whose answer was lost may have applied the pending password, and sending "
-           "it again could spend a wrong-password attempt; check which password opens the "
-           "instance, then fix the Secret, switch to method Reset, or set rotor.dev/rotate-now";
-  if (reason == "LockedOnChange")
-    return "the cloud answered \"locked\" to a change with the old password in the Secret; that "
-           "password may be what tripped the lock, so rotor does not send it again on its own: "
-           "check it, then fix the Secret or set rotor.dev/rotate-now";
-  if (reason == "NoCurrentPassword")
-    return "method Change needs the current password in the Secret";
-  if (reason == "ResetUnsupported")
-    return "the instance does not support password reset (DCS.4839); use method Change with the "
-           "current password in the Secret";
-  return "waiting for a person: fix the Secret or set rotor.dev/rotate-now";
-}
 
 }  // namespace
 

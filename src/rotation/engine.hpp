@@ -14,6 +14,7 @@
 #include "cloud/password_api.hpp"
 #include "password/policy.hpp"
 #include "rotation/machine.hpp"
+#include "rotation/record_memo.hpp"
 #include "rotation/store.hpp"
 #include "util/clock.hpp"
 #include "util/random.hpp"
@@ -35,18 +36,6 @@ struct Intent {
   // The next rotation after one at `last`; empty: always due (the command line).
   std::function<TimePoint(TimePoint last)> next_after;
   password::Policy policy;
-};
-
-// Records whose save failed, so that the next pass in this process does not act on an
-// older copy (for instance, send again a password the cloud just refused).
-class RecordMemo {
- public:
-  void put(const std::string& key, const RotationRecord& r);
-  std::optional<RotationRecord> take_if_newer(const std::string& key, std::uint64_t stored_seq);
-
- private:
-  std::mutex mu_;
-  std::map<std::string, RotationRecord> records_;
 };
 
 // Something worth an Event: reason and message, never a secret.
