@@ -27,9 +27,19 @@ rotation::Service service_of(const RotatedResource& r) {
 
 // Two resources name the same instance when they use the same account for the same
 // service, instance and user.
-std::string instance_key(const RotatedResource& r) {
-  return std::string(r.cluster_account ? "cluster/" : r.ns + "/") + r.account_name + "|" +
-         rotation::to_string(service_of(r)) + "|" + r.instance.instance_id + "|" + r.username;
+// Read from the raw object, so that a peer whose spec is invalid right now (a typo being
+// fixed) keeps its claim instead of handing the instance to a younger resource.
+std::string instance_key(ResourceKind kind, const kube::Object& o) {
+  const std::string account_kind =
+      kube::get_string(o, {"spec", "cloudAccountRef", "kind"}, "CloudAccount");
+  const std::string scope =
+      account_kind == "ClusterCloudAccount" ? std::string("cluster") : kube::namespace_of(o);
+  return scope + "/" + kube::get_string(o, {"spec", "cloudAccountRef", "name"}) + "|" +
+         kind_name(kind) + "|" +
+         (kind == ResourceKind::kDmsInstance ? kube::get_string(o, {"spec", "engine"}, "Kafka")
+                                             : std::string()) +
+         "|" + kube::get_string(o, {"spec", "instanceId"}) + "|" +
+         kube::get_string(o, {"spec", "username"});
 }
 
 const kube::Json& stored_status(const kube::Object& obj) {
@@ -91,7 +101,7 @@ std::optional<std::string> Reconciler::duplicate_of(const RotatedResource& r,
   if (!d_.peers) return std::string();
   const auto peers = d_.peers(r.kind);
   if (!peers) return std::nullopt;
-  const std::string mine = instance_key(r);
+  const std::string mine = instance_key(r.kind, obj);
   const auto rank = [](const kube::Object& o) {
     return kube::get_string(o, {"metadata", "creationTimestamp"}) + "|" + kube::namespace_of(o) +
            "/" + kube::name_of(o);
@@ -99,10 +109,10 @@ std::optional<std::string> Reconciler::duplicate_of(const RotatedResource& r,
   const std::string my_rank = rank(obj);
   for (const auto& peer : *peers) {
     if (kube::namespace_of(peer) == r.ns && kube::name_of(peer) == r.name) continue;
-    std::string error;
-    const auto other = parse_rotated(r.kind, peer, error);
-    if (!other || instance_key(*other) != mine) continue;
-    if (rank(peer) < my_rank) return id_of(*other);
+    if (instance_key(r.kind, peer) != mine) continue;
+    if (rank(peer) < my_rank)
+      return std::string(kind_name(r.kind)) + "/" + kube::namespace_of(peer) + "/" +
+             kube::name_of(peer);
   }
   return std::string();
 }

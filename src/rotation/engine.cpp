@@ -26,6 +26,7 @@ class Pass {
   std::string block_key() const;
   std::string attempt_key() const;
   int change_sends_left() const;
+  bool secret_changed() const;
   void rebase_on_target();
   void finalize();
   void block(const std::string& reason);
@@ -76,6 +77,14 @@ int Pass::change_sends_left() const {
   return budget - mine;
 }
 
+// Someone wrote another password into the Secret after the pending one was sent (a person
+// rotating by hand, a restore): committing would overwrite it, dropping would lose ours.
+bool Pass::secret_changed() const {
+  if (rec_.base_fp.empty() || !current_) return false;  // migrated record; Secret deleted
+  if (rec_.pending && *current_ == *rec_.pending) return false;
+  return fingerprint(rec_.target, *current_) != rec_.base_fp;
+}
+
 // Sends of one old password are counted across spec edits: only a new rotate-now value (an
 // explicit "try again") or another password in the Secret starts a new count.
 std::string Pass::attempt_key() const {
@@ -116,7 +125,11 @@ Event Pass::observe() {
   const bool locked = rec_.locked_until && *rec_.locked_until > now_;
   if (rec_.phase != Phase::kIdle) {
     if (rec_.pending && current_ && *current_ == *rec_.pending) return Event::kCommitFound;
-    if (rec_.phase == Phase::kApplied) return Event::kCommitLeft;
+    if (rec_.phase == Phase::kApplied) {
+      if (rec_.blocked_reason == "SecretChanged")
+        return rec_.blocked_on == block_key() ? Event::kBlocked : Event::kDiscardPending;
+      return Event::kCommitLeft;
+    }
     if (locked) return Event::kLocked;
     if (!rec_.blocked_on.empty()) {
       if (rec_.blocked_on == block_key()) return Event::kBlocked;
@@ -188,6 +201,7 @@ void Pass::send() {
   // "maybe sent".
   const Phase sent_from = rec_.phase;
   rec_.call = pending_call();
+  rec_.base_fp = current_ ? fingerprint(rec_.target, *current_) : "none";
   if (rec_.call == Call::kChange) {
     rec_.old_fp = fingerprint(rec_.target, *current_);
     bool first_with_old = true;
@@ -247,6 +261,21 @@ void Pass::send() {
 }
 
 void Pass::finalize() {
+  if (rec_.phase == Phase::kIdle && rec_.call == Call::kResetPasswordFree) {
+    // Applications must stop sending the old password: the Secret says "no password". A
+    // failed write leaves the rotation due, and the reset (idempotent) is sent again.
+    RotationRecord none = rec_;
+    none.pending = Secret();
+    if (auto err = d_.store.commit(none)) {
+      out_.store_failed = true;
+      wait("SecretWriteFailed",
+           "the instance is password-free now but the Secret could not be written (" + *err +
+               "); retrying",
+           false);
+      out_.backoff = true;
+      return;
+    }
+  }
   const bool completes_rotation = rec_.phase != Phase::kIdle || out_.answer.has_value();
   if (rec_.pending) rec_.verified_fp = fingerprint(rec_.target, *rec_.pending);
   if (rec_.call == Call::kResetPasswordFree) rec_.verified_fp.clear();
@@ -377,6 +406,10 @@ void Pass::act(Action action, Phase next, Event why) {
     case Action::kCommit: {
       rec_.phase = next;
       if (why == Event::kWrongOldAfterLost) rec_.assumed_applied = true;
+      if (secret_changed()) {
+        next_event_ = Event::kSecretChanged;
+        return;
+      }
       if (auto err = d_.store.commit(rec_)) {
         out_.message = "the cloud took the new password but the Secret could not be written (" +
                        *err + "); only the write is retried";
@@ -399,6 +432,16 @@ void Pass::act(Action action, Phase next, Event why) {
     case Action::kDrop:
       rec_.clear_flight();
       rec_.phase = next;
+      if (why == Event::kDiscardPending) {  // a person confirmed the Secret: go on from it
+        rec_.blocked_on.clear();
+        rec_.blocked_reason.clear();
+        out_.notices.push_back({true, "PendingDiscarded",
+                                "the Secret was changed by someone after the cloud took the "
+                                "pending password, and a person has acted since: the Secret is "
+                                "kept as it is and the pending password dropped"});
+        save();
+        return;
+      }
       answered(true);
       return;
     case Action::kDropAndBlock:
@@ -417,7 +460,8 @@ void Pass::act(Action action, Phase next, Event why) {
       return;
     case Action::kBlock: {
       rec_.phase = next;
-      const std::string reason = why == Event::kNeedsCurrent       ? "NoCurrentPassword"
+      const std::string reason = why == Event::kSecretChanged      ? "SecretChanged"
+                                 : why == Event::kNeedsCurrent     ? "NoCurrentPassword"
                                  : why == Event::kResetUnsupported ? "ResetUnsupported"
                                  : why == Event::kWrongOldPassword && !rec_.pending
                                      ? "WrongOldPassword"
@@ -479,6 +523,13 @@ Report Pass::run() {
         return out_;
       }
     }
+  }
+  if (rec_.phase == Phase::kHeld && !(rec_.target == in_.target) && !(rec_.target == Target{})) {
+    // Never applied anywhere: the pending password of the old instance can simply go.
+    rec_.clear_flight();
+    out_.notices.push_back({false, "PendingDropped",
+                            "the resource names another instance now; the pending password made "
+                            "for the old one, which never took it, was dropped"});
   }
   rebase_on_target();
   if (rec_.in_flight() && !(rec_.target == in_.target)) {

@@ -83,6 +83,9 @@ constexpr std::array kTable{
     Row{P::kApplied, E::kCommitFound, A::kCommit, P::kApplied},
     Row{P::kApplied, E::kCommitted, A::kFinalize, P::kIdle},
     Row{P::kApplied, E::kCommitFailed, A::kSave, P::kApplied},
+    Row{P::kApplied, E::kSecretChanged, A::kBlock, P::kApplied},
+    Row{P::kApplied, E::kBlocked, A::kWait, P::kApplied},
+    Row{P::kApplied, E::kDiscardPending, A::kDrop, P::kIdle},
 };
 
 }  // namespace
@@ -146,6 +149,10 @@ const char* to_string(Event e) {
       return "Committed";
     case E::kCommitFailed:
       return "CommitFailed";
+    case E::kSecretChanged:
+      return "SecretChanged";
+    case E::kDiscardPending:
+      return "DiscardPending";
   }
   return "?";
 }

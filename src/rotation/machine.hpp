@@ -43,6 +43,8 @@ enum class Event {
   // The commit write.
   kCommitted,
   kCommitFailed,
+  kSecretChanged,   // someone wrote the Secret after the send: rotor does not overwrite it
+  kDiscardPending,  // ... and a person then acted: the Secret holds what they want
 };
 
 enum class Action {

@@ -41,6 +41,11 @@ std::string block_message(const std::string& reason) {
     return "a change whose answer was lost may have applied the pending password, and sending "
            "it again could spend a wrong-password attempt; check which password opens the "
            "instance, then fix the Secret, switch to method Reset, or set rotor.dev/rotate-now";
+  if (reason == "SecretChanged")
+    return "the cloud took the pending password, but someone wrote another password into the "
+           "Secret meanwhile; rotor does not overwrite it: put the password that opens the "
+           "instance into the Secret (the pending one is in the rotation record), or set "
+           "rotor.dev/rotate-now to keep the Secret as it is and drop the pending password";
   if (reason == "LockedOnChange")
     return "the cloud answered \"locked\" to a change with the old password in the Secret; that "
            "password may be what tripped the lock, so rotor does not send it again on its own: "

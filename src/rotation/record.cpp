@@ -47,6 +47,7 @@ void RotationRecord::clear_flight() {
   pending.reset();
   call = Call::kReset;
   old_fp.clear();
+  base_fp.clear();
   lost_change.clear();
   change_sends.clear();
   late_olds.clear();
@@ -69,6 +70,7 @@ std::string to_json(const RotationRecord& r) {
   if (r.pending) o["pending"] = Json::string(r.pending->reveal());
   o["call"] = Json::string(to_string(r.call));
   o["oldFingerprint"] = Json::string(r.old_fp);
+  o["baseFingerprint"] = Json::string(r.base_fp);
   o["lostChange"] = Json::string(r.lost_change);
   Json sends = Json::object();
   for (const auto& [k, n] : r.change_sends) sends[k] = Json::number(n);
@@ -130,6 +132,7 @@ std::optional<RotationRecord> from_json(std::string_view text, std::string& erro
     return std::nullopt;
   }
   r.old_fp = get_str(o, "oldFingerprint");
+  r.base_fp = get_str(o, "baseFingerprint");
   r.lost_change = get_str(o, "lostChange");
   if (o.has_field("changeSends") && o.at("changeSends").is_object()) {
     for (const auto& [k, v] : o.at("changeSends").as_object()) {

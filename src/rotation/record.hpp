@@ -48,7 +48,10 @@ struct RotationRecord {
   // The rotation in flight (phase != Idle).
   std::optional<Secret> pending;
   Call call = Call::kReset;
-  std::string old_fp;       // change: fingerprint of the old password it carries
+  std::string old_fp;  // change: fingerprint of the old password it carries
+  // Fingerprint of the Secret's password when the pending one was last sent ("none"): if it
+  // differs at commit time, someone wrote the Secret meanwhile and rotor does not overwrite.
+  std::string base_fp;
   std::string lost_change;  // fingerprint of the old password of a change whose answer was lost
   std::map<std::string, int> change_sends;  // change sends per (old fingerprint | rotate-now)
   // Old passwords first sent with a change after an earlier send may already have applied

@@ -57,7 +57,15 @@ class Events final : public controller::EventRecorder {
   std::string text;
 };
 
-enum class Kind { kDcsReset, kDcsAuto, kDcsAutoUnsupported, kDcsChange, kDdm, kDms };
+enum class Kind {
+  kDcsReset,
+  kDcsAuto,
+  kDcsAutoUnsupported,
+  kDcsChange,
+  kDdm,
+  kDms,
+  kDcsPasswordFree
+};
 
 struct Res {
   std::string name;
@@ -275,7 +283,7 @@ void World::setup() {
   for (int i = 0; i < n; ++i) {
     Res r;
     r.name = "r" + std::to_string(i);
-    r.kind = static_cast<Kind>(below(6));
+    r.kind = static_cast<Kind>(below(7));
     r.instance = "i-" + std::to_string(i);
     r.secret = "s-" + std::to_string(i);
     if (i > 0 && chance(10) && res_[0].kind != Kind::kDdm) {
@@ -309,6 +317,7 @@ void World::setup() {
     std::string spec = R"("cloudAccountRef":{"name":"acct"},"instanceId":")" + r.instance + "\"";
     if (kind_of(r) == ResourceKind::kDcsInstance)
       spec += R"(,"method":")" + std::string(method) + "\"";
+    if (r.kind == Kind::kDcsPasswordFree) spec += R"(,"passwordFree":true)";
     if (kind_of(r) == ResourceKind::kDdmAccount) spec += R"(,"username":"app")";
     if (kind_of(r) == ResourceKind::kDmsInstance) spec += R"(,"engine":"Kafka")";
     spec += R"(,"rotation":{"interval":"1h","firstRotation":")" +
@@ -424,7 +433,7 @@ void World::reconcile_one() {
 
 void World::person_act() {
   Res& r = res_[below(res_.size())];
-  const int what = static_cast<int>(below(11));
+  const int what = static_cast<int>(below(12));
   const std::string value = "Person-" + std::to_string(++person_values_) + "-Zz9#";
   switch (what) {
     case 0: {  // an unrelated edit of the target Secret
@@ -493,6 +502,17 @@ void World::person_act() {
       note("person sets method " + m + " on " + r.name);
       break;
     }
+    case 10: {  // the resource pointed at another instance for a while (a spec edit)
+      if (r.duplicate) break;
+      bool shared = false;  // with a second resource on the instance, who owns it moves too
+      for (const auto& other : res_) shared |= &other != &r && other.instance == r.instance;
+      if (shared) break;
+      (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name, kube::PatchType::kMerge,
+                         parse(R"({"spec":{"instanceId":")" + r.instance + R"(-other"}})"));
+      ++cloud_.person_epoch[r.instance];
+      note("person points " + r.name + " at another instance");
+      break;
+    }
     case 8: {  // a person rotates by hand: the cloud and the Secret together
       if (r.duplicate) break;
       if (Res* owner = by_instance(r.instance)) {
@@ -556,7 +576,8 @@ void World::check(const char* when) {
     const Instance& inst = cloud_.instances[r.instance];
     // What a person knows matters only while the cloud still holds it.
     std::erase_if(r.person_known, [&](const std::string& v) { return v != inst.password; });
-    const bool held = (cur && *cur == inst.password) ||
+    const bool held = inst.password.empty() ||  // password-free: there is nothing to lose
+                      (cur && *cur == inst.password) ||
                       (rec && rec->pending && rec->pending->reveal() == inst.password) ||
                       r.person_known.count(inst.password) > 0;
     if (!held)
@@ -625,7 +646,9 @@ bool World::converged(std::string& why) {
       return false;
     }
     if (rec && rec->in_flight()) {
-      why = r.name + ": a rotation is still in flight (" + rotation::to_string(rec->phase) + ")";
+      why = r.name + ": a rotation is still in flight (" + rotation::to_string(rec->phase) +
+            ", for " + rec->target.identity() + ", last answer " + rec->last_answer +
+            ", blocked " + rec->blocked_reason + ")";
       return false;
     }
     if (!ready(r)) {
@@ -654,7 +677,19 @@ void World::settle() {
       const std::string truth = cloud_.instances[r.instance].password;
       if (target_value(r, r.key) != truth) set_target(r, truth);
       if (round == 0) {  // people undo their spec edits
-        std::string spec = R"({"spec":{"rotation":{"suspend":false})";
+        // A rotation left in flight for the instance a person pointed at by mistake waits for
+        // them (TargetChanged); that instance does not exist, so they delete its record.
+        if (auto rec = record(r);
+            rec && rec->in_flight() && rec->target.instance_id != r.instance) {
+          if (cloud_.instances.count(rec->target.instance_id))
+            fail("harness: a pending password for an existing instance would be deleted");
+          (void)store_.remove(res::kSecrets, kNs,
+                              controller::record_secret_name(kind_of(r), r.name));
+          note("person deletes the record of " + r.name + " for a mistaken instance");
+          restart();  // and restarts rotor, which would otherwise save its copy again
+        }
+        std::string spec =
+            R"({"spec":{"rotation":{"suspend":false},"instanceId":")" + r.instance + "\"";
         if (kind_of(r) == ResourceKind::kDcsInstance) spec += R"(,"method":")" + r.method + "\"";
         (void)store_.patch(controller::resource_ref(kind_of(r)), kNs, r.name,
                            kube::PatchType::kMerge, parse(spec + "}}"));

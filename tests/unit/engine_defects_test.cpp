@@ -384,5 +384,37 @@ TEST_F(EngineDefects, ACrashAfterAnAppliedChangeCostsAtMostOneWrongAttempt) {
   EXPECT_EQ(condition("Ready", "reason"), "NeedsConfirmation");
 }
 
+// Found by the 1,000,000-seed run (seed 190044): the commit kept failing, a person rotated the
+// instance by hand and wrote the new password into the Secret, and the late commit put the
+// stale pending password over it. Now rotor keeps both and waits for a person.
+TEST_F(EngineDefects, ALateCommitDoesNotOverwriteAPasswordWrittenMeanwhile) {
+  create_dcs();
+  put_secret("Current-Pw-1");
+  cloud->passwords["i-1"] = "Current-Pw-1";
+  bool target_down = true;
+  api.hook = [&](ApiVerb v, const kube::ResourceRef& r,
+                 const std::string& name) -> std::optional<kube::Error> {
+    if (target_down && r.plural == "secrets" && name == "cache-pw" && v != ApiVerb::kGet)
+      return kube::FakeApi::make_error(kube::ErrorKind::kServerError);
+    return std::nullopt;
+  };
+  reconcile();
+  const auto pending = this->pending();
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(record()->phase, rotation::Phase::kApplied);
+  target_down = false;
+  cloud->passwords["i-1"] = "By-Hand-Pw-2";  // a person rotates by hand ...
+  set_secret_password("By-Hand-Pw-2");       // ... and writes the Secret
+  reconcile();
+  EXPECT_EQ(secret_key("password"), "By-Hand-Pw-2");
+  EXPECT_EQ(this->pending(), pending);  // kept: not lost either
+  EXPECT_EQ(condition("Ready", "reason"), "SecretChanged");
+  set_annotation("the-secret-is-right");  // the person confirms: go on from the Secret
+  reconcile();
+  EXPECT_FALSE(this->pending() == pending);
+  EXPECT_EQ(cloud->passwords["i-1"], *secret_key("password"));
+  EXPECT_EQ(secret_key("previous-password"), "By-Hand-Pw-2");
+}
+
 }  // namespace
 }  // namespace rotor::controller
