@@ -185,7 +185,7 @@ def test_reset_unsupported_falls_back_to_change(kubectl, sim, rotor):
     pw = wait_for(lambda: (p := secret_password(kubectl, "legacy-password")) != FIRST and p, 30,
                   what="the fallback rotation")
     assert sim.instance("dcs-4839")["password"] == pw
-    status = wait_for(lambda: kubectl.get("dcsinstance", "legacy", NS)["status"].get("resetUnsupported"),
+    status = wait_for(lambda: kubectl.get("dcsinstance", "legacy", NS).get("status", {}).get("resetUnsupported"),
                       10, what="resetUnsupported")
     assert status is True
 
