@@ -1,5 +1,7 @@
 #include "rotation/engine.hpp"
 
+#include <algorithm>
+
 #include "password/policy.hpp"
 #include "rotation/messages.hpp"
 
@@ -26,6 +28,8 @@ class Pass {
   std::string block_key() const;
   std::string attempt_key() const;
   int change_sends_left() const;
+  bool would_risk_the_lock() const;
+  void count_wrong_attempts(const cloud::Outcome& o);
   bool secret_changed() const;
   void rebase_on_target();
   void finalize();
@@ -75,6 +79,40 @@ int Pass::change_sends_left() const {
   const bool verified = rec_.old_fp == rec_.verified_fp && !rec_.late_olds.count(rec_.old_fp);
   const int budget = verified && total == mine ? kChangeBudgetVerified : kChangeBudgetUnverified;
   return budget - mine;
+}
+
+// The next wrong old password locks the instance, and this send may carry one: an old
+// password rotor never saw work, or any resend after a lost answer. Only a person's new
+// rotate-now value after rotor stopped (the acknowledgement) lets it go out.
+bool Pass::would_risk_the_lock() const {
+  if (!rec_.wrong_left || *rec_.wrong_left > 1) return false;
+  const bool seen_working = rec_.old_fp == rec_.verified_fp && !rec_.late_olds.count(rec_.old_fp) &&
+                            rec_.phase != Phase::kUnconfirmed;
+  if (seen_working) return false;
+  return !(rec_.last_attempt_ack && in_.rotate_now != *rec_.last_attempt_ack);
+}
+
+// What the cloud's wrong-attempt counter is known to be after a change's answer. A lost
+// answer may have been a wrong attempt: counted as one.
+void Pass::count_wrong_attempts(const cloud::Outcome& o) {
+  switch (o.kind) {
+    case OutcomeKind::kWrongOldPassword:
+      rec_.wrong_left =
+          o.retry_times_left
+              ? *o.retry_times_left
+              : std::max(0, rec_.wrong_left.value_or(kDcsWrongAttemptsBeforeLock) - 1);
+      return;
+    case OutcomeKind::kUnknown:
+      if (rec_.wrong_left) rec_.wrong_left = std::max(0, *rec_.wrong_left - 1);
+      return;
+    case OutcomeKind::kApplied:
+    case OutcomeKind::kLocked:  // the count starts again when a lock ends
+      rec_.wrong_left.reset();
+      rec_.last_attempt_ack.reset();
+      return;
+    default:
+      return;
+  }
 }
 
 // Someone wrote another password into the Secret after the pending one was sent (a person
@@ -140,6 +178,7 @@ Event Pass::observe() {
       if (!current_) return Event::kNeedsCurrent;
       rec_.old_fp = fingerprint(rec_.target, *current_);
       if (rec_.phase != Phase::kPrepared && change_sends_left() <= 0) return Event::kNoBudget;
+      if (would_risk_the_lock()) return Event::kLastAttempt;
     }
     return Event::kReady;
   }
@@ -255,6 +294,9 @@ void Pass::send() {
     // Evidence for WrongOldAfterLost needs an answer that was lost, not a crash that may
     // have come before the request left (issue: "a change sent ... whose answer was lost").
     if (o.kind == OutcomeKind::kUnknown) rec_.lost_change = rec_.old_fp;
+    count_wrong_attempts(o);
+  } else if (o.kind == OutcomeKind::kLocked) {
+    count_wrong_attempts(o);
   }
   out_.answer = o;
   next_event_ = classify(o, sent_from);
@@ -381,6 +423,7 @@ void Pass::act(Action action, Phase next, Event why) {
         const auto left =
             o.lock_left && o.lock_left->count() > 0 ? *o.lock_left : std::chrono::minutes(5);
         rec_.locked_until = now_ + std::chrono::duration_cast<Duration>(left);
+        count_wrong_attempts(o);
       }
       out_.answer = o;
       next_event_ = classify(o, Phase::kIdle);
@@ -451,7 +494,9 @@ void Pass::act(Action action, Phase next, Event why) {
       rec_.blocked_reason = why == Event::kNeedsCurrent       ? "NoCurrentPassword"
                             : why == Event::kResetUnsupported ? "ResetUnsupported"
                             : why == Event::kNoBudget         ? "LockedOnChange"
+                            : why == Event::kLastAttempt      ? "LastAttempt"
                                                               : "WrongOldPassword";
+      if (why == Event::kLastAttempt) rec_.last_attempt_ack = in_.rotate_now;
       if (out_.answer) {
         answered(false);
       } else {
@@ -461,6 +506,7 @@ void Pass::act(Action action, Phase next, Event why) {
     case Action::kBlock: {
       rec_.phase = next;
       const std::string reason = why == Event::kSecretChanged      ? "SecretChanged"
+                                 : why == Event::kLastAttempt      ? "LastAttempt"
                                  : why == Event::kNeedsCurrent     ? "NoCurrentPassword"
                                  : why == Event::kResetUnsupported ? "ResetUnsupported"
                                  : why == Event::kWrongOldPassword && !rec_.pending
@@ -468,6 +514,7 @@ void Pass::act(Action action, Phase next, Event why) {
                                      : "NeedsConfirmation";
       rec_.blocked_on = block_key();
       rec_.blocked_reason = reason;
+      if (why == Event::kLastAttempt) rec_.last_attempt_ack = in_.rotate_now;
       if (out_.answer) {
         answered(false);
         out_.reason = reason;

@@ -79,4 +79,8 @@ Report run_pass(const Intent& intent, EngineDeps deps);
 inline constexpr int kChangeBudgetVerified = 2;
 inline constexpr int kChangeBudgetUnverified = 1;
 
+// DCS locks change and reset for 5 minutes after this many wrong old passwords in a row.
+// Used only when the cloud's answer does not say how many are left.
+inline constexpr int kDcsWrongAttemptsBeforeLock = 5;
+
 }  // namespace rotor::rotation

@@ -43,6 +43,7 @@ constexpr std::array kTable{
     Row{P::kPrepared, E::kCommitFound, A::kCommit, P::kApplied},
     Row{P::kPrepared, E::kLocked, A::kSave, P::kHeld},
     Row{P::kPrepared, E::kNeedsCurrent, A::kDropAndBlock, P::kIdle},
+    Row{P::kPrepared, E::kLastAttempt, A::kDropAndBlock, P::kIdle},
     Row{P::kPrepared, E::kApplied, A::kCommit, P::kApplied},
     Row{P::kPrepared, E::kUnknown, A::kSave, P::kUnconfirmed},
     Row{P::kPrepared, E::kNotNow, A::kSave, P::kHeld},
@@ -59,6 +60,7 @@ constexpr std::array kTable{
     Row{P::kHeld, E::kLocked, A::kWait, P::kHeld},
     Row{P::kHeld, E::kNeedsCurrent, A::kDropAndBlock, P::kIdle},
     Row{P::kHeld, E::kNoBudget, A::kDropAndBlock, P::kIdle},
+    Row{P::kHeld, E::kLastAttempt, A::kDropAndBlock, P::kIdle},
 
     // The cloud may hold the pending password: it is kept until the cloud confirms it.
     Row{P::kUnconfirmed, E::kReady, A::kSend, P::kUnconfirmed},
@@ -67,6 +69,7 @@ constexpr std::array kTable{
     Row{P::kUnconfirmed, E::kBlocked, A::kWait, P::kUnconfirmed},
     Row{P::kUnconfirmed, E::kNeedsCurrent, A::kBlock, P::kUnconfirmed},
     Row{P::kUnconfirmed, E::kNoBudget, A::kBlock, P::kUnconfirmed},
+    Row{P::kUnconfirmed, E::kLastAttempt, A::kBlock, P::kUnconfirmed},
     Row{P::kUnconfirmed, E::kApplied, A::kCommit, P::kApplied},
     Row{P::kUnconfirmed, E::kWrongOldAfterLost, A::kCommit, P::kApplied},
     Row{P::kUnconfirmed, E::kUnknown, A::kSave, P::kUnconfirmed},
@@ -123,6 +126,8 @@ const char* to_string(Event e) {
       return "NeedsCurrent";
     case E::kNoBudget:
       return "NoBudget";
+    case E::kLastAttempt:
+      return "LastAttempt";
     case E::kReady:
       return "Ready";
     case E::kApplied:

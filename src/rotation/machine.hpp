@@ -28,6 +28,7 @@ enum class Event {
   kBlocked,       // a block whose key has not changed: wait for a person
   kNeedsCurrent,  // a change is needed and the Secret has no current password
   kNoBudget,      // this old password was sent with a change as often as is safe
+  kLastAttempt,   // one wrong old password more locks the instance, and this one may be wrong
   kReady,         // a pending password and nothing in the way: send it
   // The cloud's answer to a send.
   kApplied,

@@ -50,6 +50,10 @@ std::string block_message(const std::string& reason) {
     return "the cloud answered \"locked\" to a change with the old password in the Secret; that "
            "password may be what tripped the lock, so rotor does not send it again on its own: "
            "check it, then fix the Secret or set rotor.dev/rotate-now";
+  if (reason == "LastAttempt")
+    return "one more wrong old password locks the instance for 5 minutes, and rotor has not seen "
+           "the password in the Secret work; rotor will not spend that attempt on its own: check "
+           "the password, then set rotor.dev/rotate-now to send it, or switch to method Reset";
   if (reason == "NoCurrentPassword")
     return "method Change needs the current password in the Secret";
   if (reason == "ResetUnsupported")

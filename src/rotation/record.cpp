@@ -87,6 +87,8 @@ std::string to_json(const RotationRecord& r) {
   o["blockedOn"] = Json::string(r.blocked_on);
   o["blockedReason"] = Json::string(r.blocked_reason);
   put_time(o, "lockedUntil", r.locked_until);
+  if (r.wrong_left) o["wrongAttemptsLeft"] = Json::number(*r.wrong_left);
+  if (r.last_attempt_ack) o["lastAttemptAck"] = Json::string(*r.last_attempt_ack);
   o["resetUnsupported"] = Json::boolean(r.reset_unsupported);
   put_time(o, "lastRotation", r.last_rotation);
   o["handledRotateNow"] = Json::string(r.handled_rotate_now);
@@ -152,6 +154,8 @@ std::optional<RotationRecord> from_json(std::string_view text, std::string& erro
   r.blocked_on = get_str(o, "blockedOn");
   r.blocked_reason = get_str(o, "blockedReason");
   r.locked_until = get_time(o, "lockedUntil");
+  if (auto left = json_integer(o, "wrongAttemptsLeft")) r.wrong_left = static_cast<int>(*left);
+  r.last_attempt_ack = json_string(o, "lastAttemptAck");
   r.reset_unsupported = get_str(o, "resetUnsupported") == "true";
   r.last_rotation = get_time(o, "lastRotation");
   r.handled_rotate_now = get_str(o, "handledRotateNow");

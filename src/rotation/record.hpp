@@ -66,6 +66,10 @@ struct RotationRecord {
   std::string blocked_on;   // a block waits until this key (password, person token) changes
   std::string blocked_reason;
   std::optional<TimePoint> locked_until;
+  // Wrong old passwords the cloud still allows before it locks (its `retry_times_left`, or
+  // counted by rotor), and the rotate-now value seen when rotor stopped short of the last.
+  std::optional<int> wrong_left;
+  std::optional<std::string> last_attempt_ack;
   bool reset_unsupported = false;
   std::optional<TimePoint> last_rotation;  // or adoption, with firstRotation AfterInterval
   std::string handled_rotate_now;

@@ -167,14 +167,19 @@ def test_a_wrong_old_password_is_reported_once_and_never_retried(cli, sim, tmp_p
     assert sim.instance("dcs1")["password"] == (tmp_path / "new.pw").read_text()
 
 
-def test_locked_exits_4_and_says_until_when(cli, sim, tmp_path):
-    codes = []
+def test_the_last_attempt_before_the_lock_waits_for_use_last_attempt(cli, sim, tmp_path):
+    runs = []
     for i in range(5):  # five different mistakes, each a person's own: one attempt each
         old = tmp_path / f"old{i}.pw"
         old.write_text(f"Wrong#Passw0rd{i}")
-        codes.append(cli.rotate("dcs", "dcs1", tmp_path / "x.pw", "--method", "change", "--old-password-file",
-                                str(old)).returncode)
-    assert codes == [3, 3, 3, 3, 4]  # the person running it walked into the lock, one run at a time
+        runs.append(cli.rotate("dcs", "dcs1", tmp_path / "x.pw", "--method", "change", "--old-password-file",
+                               str(old)))
+    assert [r.returncode for r in runs] == [3, 3, 3, 3, 3]
+    assert "LastAttempt" in runs[4].stderr and "--use-last-attempt" in runs[4].stderr
+    assert sim.instance("dcs1")["password"] == FIRST  # four wrong attempts, no lock
+    r = cli.rotate("dcs", "dcs1", tmp_path / "x.pw", "--method", "change", "--old-password-file",
+                   str(tmp_path / "old4.pw"), "--use-last-attempt")
+    assert r.returncode == 4, r.stderr  # the person chose to spend it, and walked into the lock
     r = cli.rotate("dcs", "dcs1", tmp_path / "y.pw")
     assert r.returncode == 4, r.stderr
     assert "locked until" in r.stderr

@@ -65,7 +65,8 @@ cloud::Outcome ModelCloud::dcs_change(const cloud::InstanceRef& r, const Secret&
       wrong_attempts.push_back({id, old_pw.reveal(), person_epoch[id]});
       if (++i.wrong_in_a_row >= 5) {
         i.locked_until = clock_.now() + std::chrono::minutes(5);
-        i.locked_by_wrong_attempts = true;
+        if (!i.lock_acknowledged) i.locked_by_wrong_attempts = true;
+        i.lock_acknowledged = false;
         i.wrong_in_a_row = 0;
         return answer(OutcomeKind::kLocked, "locked");
       }
@@ -74,6 +75,7 @@ cloud::Outcome ModelCloud::dcs_change(const cloud::InstanceRef& r, const Secret&
       return o;
     }
     i.wrong_in_a_row = 0;
+    i.lock_acknowledged = false;
     if (pw.reveal() == i.password) return answer(OutcomeKind::kRejected, "failed");
     i.password = pw.reveal();
     return answer(OutcomeKind::kApplied, "success");

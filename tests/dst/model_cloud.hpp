@@ -34,8 +34,11 @@ struct Instance {
   bool reset_unsupported = false;
   int wrong_in_a_row = 0;
   TimePoint locked_until{};
-  std::set<std::string> history;  // every password it ever held
-  bool locked_by_wrong_attempts = false;
+  std::set<std::string> history;          // every password it ever held
+  bool locked_by_wrong_attempts = false;  // without a person's acknowledgement: a violation
+  // A person told rotor to spend the last attempt (rotate-now on a LastAttempt block): a
+  // lock that follows is theirs. Spent by a lock, void after a correct change.
+  bool lock_acknowledged = false;
 };
 
 struct WrongAttempt {

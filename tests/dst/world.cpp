@@ -464,6 +464,11 @@ void World::person_act() {
                          parse(R"({"metadata":{"annotations":{"rotor.dev/rotate-now":")" +
                                std::to_string(r.rotate_now) + R"("}}})"));
       ++cloud_.person_epoch[r.instance];
+      if (const auto rec = record(r); rec && rec->blocked_reason == "LastAttempt") {
+        cloud_.instances[r.instance].lock_acknowledged = true;
+        note("person sets rotate-now on " + r.name + ": spend the last attempt");
+        break;
+      }
       note("person sets rotate-now on " + r.name);
       break;
     }
@@ -647,8 +652,8 @@ bool World::converged(std::string& why) {
     }
     if (rec && rec->in_flight()) {
       why = r.name + ": a rotation is still in flight (" + rotation::to_string(rec->phase) +
-            ", for " + rec->target.identity() + ", last answer " + rec->last_answer +
-            ", blocked " + rec->blocked_reason + ")";
+            ", for " + rec->target.identity() + ", last answer " + rec->last_answer + ", blocked " +
+            rec->blocked_reason + ")";
       return false;
     }
     if (!ready(r)) {

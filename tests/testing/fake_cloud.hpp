@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 // An in-memory cloud for controller tests: instances with passwords, and scripted answers.
 #include <deque>
 #include <functional>
@@ -33,6 +34,7 @@ class FakeCloud final : public cloud::PasswordApi {
   int calls = 0;
   std::vector<std::string> call_log;     // "reset:inst", "change:inst", ...
   std::map<std::string, int> wrong_old;  // instance id -> wrong-old-password answers
+  bool report_retry_times_left = true;   // as DCS does; false: rotor must count itself
   std::function<void()> on_call;         // runs inside every call (e.g. delete a Secret)
 
   cloud::Outcome dcs_reset(const cloud::InstanceRef& r, const Secret& pw, bool free) override {
@@ -52,7 +54,9 @@ class FakeCloud final : public cloud::PasswordApi {
       ++wrong_old[r.instance_id];
       call_log.push_back("change:" + r.instance_id);
       if (!script.empty()) script.pop_front();
-      return outcome(cloud::OutcomeKind::kWrongOldPassword);
+      auto o = outcome(cloud::OutcomeKind::kWrongOldPassword);
+      if (report_retry_times_left) o.retry_times_left = std::max(0, 5 - wrong_old[r.instance_id]);
+      return o;
     }
     return apply_locked("change", r, pw.reveal());
   }

@@ -416,5 +416,39 @@ TEST_F(EngineDefects, ALateCommitDoesNotOverwriteAPasswordWrittenMeanwhile) {
   EXPECT_EQ(secret_key("previous-password"), "By-Hand-Pw-2");
 }
 
+// A person wrote four wrong passwords in a row, each tried once: the fifth would lock the
+// instance. rotor does not spend that attempt until a person says so with rotate-now.
+class LastAttempt : public EngineDefects, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(LastAttempt, IsNotSpentWithoutAPersonsGoAhead) {
+  cloud->report_retry_times_left = GetParam();
+  create_dcs(R"(,"method":"Change")");
+  put_secret("Typo-By-A-Person-0");
+  cloud->passwords["i-1"] = "Real-Current-1";
+  reconcile();
+  for (int i = 1; i < 5; ++i) {
+    set_secret_password("Typo-By-A-Person-" + std::to_string(i));
+    reconcile();
+  }
+  EXPECT_EQ(wrong_attempts(), 4);
+  EXPECT_EQ(condition("Ready", "reason"), "LastAttempt");
+  EXPECT_EQ(record()->wrong_left, 1);
+  // The right password is written: still one step from the lock until a person says go.
+  set_secret_password("Real-Current-1");
+  reconcile();
+  clock->advance(std::chrono::hours(2));
+  reconcile();
+  EXPECT_EQ(wrong_attempts(), 4);
+  EXPECT_EQ(cloud->passwords["i-1"], "Real-Current-1");
+  EXPECT_NE(condition("Ready", "message").find("rotate-now"), std::string::npos);
+  set_annotation("checked");
+  reconcile();
+  EXPECT_EQ(cloud->passwords["i-1"], *secret_key("password"));
+  EXPECT_EQ(condition("Ready"), "True");
+  EXPECT_FALSE(record()->wrong_left);  // a correct change starts the count again
+}
+
+INSTANTIATE_TEST_SUITE_P(CloudSaysOrRotorCounts, LastAttempt, ::testing::Bool());
+
 }  // namespace
 }  // namespace rotor::controller
