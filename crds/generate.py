@@ -126,7 +126,9 @@ def char_class(chars):
 def endpoint(service):
     return string(
         f"Base URL of the {service} API, overriding the default for cloud and region "
-        "(private endpoints, proxies, the simulator). Must start with https:// or http://.",
+        "(private endpoints, proxies, the simulator). Must be https:// inside the cloud's "
+        "domains, or a host the operator admits (rotor run --allowed-endpoint-host); plain "
+        "http:// only to loopback or with rotor run --allow-plain-http.",
         minLength=1,
         maxLength=2048,
         **{
@@ -155,7 +157,7 @@ def account_spec(cluster):
     secret_ref_props = {
         "name": object_name(
             "Name of a Secret with keys accessKey and secretKey, and securityToken "
-            "for temporary credentials."
+            "for temporary credentials. It must carry the label rotor.dev/credentials=true."
             + ("" if cluster else " It must be in the CloudAccount's namespace.")
         )
     }
@@ -254,6 +256,7 @@ def account_spec(cluster):
         ),
     }
     required = ["region", "projectId", "credentials"]
+    props["allowedInstances"] = allowed_instances(cluster)
     if cluster:
         props["allowedNamespaces"] = obj(
             "Namespaces whose DcsInstances, DdmAccounts and DmsInstances may use this "
@@ -283,6 +286,64 @@ def account_spec(cluster):
         props,
         required=required,
     )
+
+
+def instance_patterns(service):
+    return {
+        "type": "array",
+        "description": f"{service} instance ids this rule admits: an id, a prefix ending "
+        "in * (team-a-*), or * for every instance.",
+        "maxItems": 256,
+        "items": string(
+            "An instance id or prefix*.",
+            minLength=1,
+            maxLength=65,
+            pattern=r"^(\*|[A-Za-z0-9][A-Za-z0-9_-]*\*?)$",
+        ),
+        "x-kubernetes-list-type": "set",
+    }
+
+
+def allowed_instances(cluster):
+    return {
+        "type": "array",
+        "description": (
+            "Which instances the namespaces using this account may rotate. A resource is "
+            "admitted when a rule applies to its namespace and lists its instance under its "
+            "service. "
+            + (
+                "A ClusterCloudAccount without rules admits no instance: a tenant must never "
+                "reach another tenant's instance of the same project."
+                if cluster
+                else "Without rules a CloudAccount admits every instance of its project."
+            )
+        ),
+        "maxItems": 64,
+        "items": obj(
+            "One rule: for these namespaces, these instances.",
+            {
+                "name": string("Shown in conditions that refuse an instance.", maxLength=63),
+                "namespaces": obj(
+                    "The namespaces the rule is for: those listed plus those the selector "
+                    "matches. Absent: every namespace that may use the account.",
+                    {
+                        "names": {
+                            "type": "array",
+                            "description": "Namespace names.",
+                            "maxItems": 256,
+                            "items": namespace_name("A namespace name."),
+                            "x-kubernetes-list-type": "set",
+                        },
+                        "selector": label_selector("Selects namespaces by their labels."),
+                    },
+                ),
+                "dcs": instance_patterns("DCS"),
+                "ddm": instance_patterns("DDM"),
+                "dms": instance_patterns("DMS (Kafka, RabbitMQ)"),
+            },
+        ),
+        "x-kubernetes-list-type": "atomic",
+    }
 
 
 def label_selector(desc):

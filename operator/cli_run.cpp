@@ -38,6 +38,10 @@ int run(const Args& args) {
       "namespace", po::value<std::vector<std::string>>()->composing(),
       "watch only this namespace (repeatable; default: all namespaces)")(
       "workers", po::value<std::size_t>()->default_value(2), "concurrent reconciles")(
+      "allowed-endpoint-host", po::value<std::vector<std::string>>()->composing(),
+      "a host cloud accounts may name in spec.endpoints beyond the cloud's own domains "
+      "(repeatable; \".example.internal\" admits every host under it)")(
+      "allow-plain-http", "let admitted hosts that are not loopback use http://")(
       "log-format", po::value<std::string>()->default_value("text"), "text or json")(
       "log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error");
   po::variables_map vm;
@@ -91,7 +95,12 @@ int run(const Args& args) {
   kube::RestApi api(config);
   SystemClock clock;
   auto random = make_system_random();
-  controller::AccountResolver accounts(api, controller::make_http_cloud_factory(clock));
+  access::EndpointPolicy endpoint_policy;
+  if (vm.count("allowed-endpoint-host"))
+    endpoint_policy.allowed_hosts = vm["allowed-endpoint-host"].as<std::vector<std::string>>();
+  endpoint_policy.allow_plain_http = vm.count("allow-plain-http") > 0;
+  controller::AccountResolver accounts(api, controller::make_http_cloud_factory(clock),
+                                       endpoint_policy);
   controller::KubeEventRecorder events(api, clock, log, pod_identity());
   // The duplicate-instance check reads the operator's caches; the operator is built after
   // the reconciler it drives, hence the indirection.

@@ -25,11 +25,19 @@ Outcome HttpPasswordApi::call(CallKind kind, Service service, const std::string&
   req.headers.set("X-Project-Id", ref.project_id);
   if (auto failure = auth_.authenticate(req)) {
     cleanse(req.body);
+    req.headers.cleanse_values();
     return *failure;
   }
   const http::Result result = client_.send(req);
   cleanse(req.body);
   Outcome outcome = interpret(kind, result, sent);
+  // A service that echoes the token or security token in an error must not put it in a
+  // status or a log line; then our copies of them are wiped.
+  const Secret token(req.headers.get("X-Auth-Token").value_or(""));
+  const Secret security_token(req.headers.get("X-Security-Token").value_or(""));
+  outcome.code = scrub(std::move(outcome.code), {&token, &security_token});
+  outcome.message = scrub(std::move(outcome.message), {&token, &security_token});
+  req.headers.cleanse_values();
   if (outcome.kind == OutcomeKind::kAuthFailed) auth_.rejected();
   return outcome;
 }

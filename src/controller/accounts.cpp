@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "access/instance_scope.hpp"
+#include "access/secret_marks.hpp"
 #include "kube/json.hpp"
 #include "util/base64.hpp"
 
@@ -13,6 +15,18 @@ using kube::get_string;
 
 AccountFailure fail(std::string reason, std::string message, bool transient = false) {
   return AccountFailure{std::move(reason), std::move(message), transient};
+}
+
+const char* service_key(ResourceKind kind) {
+  switch (kind) {
+    case ResourceKind::kDdmAccount:
+      return "ddm";
+    case ResourceKind::kDmsInstance:
+      return "dms";
+    case ResourceKind::kDcsInstance:
+      break;
+  }
+  return "dcs";
 }
 
 AccountFailure api_failure(const std::string& what, const kube::Error& e) {
@@ -31,35 +45,6 @@ std::optional<Secret> secret_value(const kube::Object& secret, const std::string
 }
 
 }  // namespace
-
-bool selector_matches(const kube::Json& selector, const kube::Json& labels) {
-  auto label = [&](const std::string& k) -> std::optional<std::string> {
-    if (!labels.is_object() || !labels.has_field(k) || !labels.at(k).is_string())
-      return std::nullopt;
-    return labels.at(k).as_string();
-  };
-  if (const kube::Json* ml = find(selector, {"matchLabels"}); ml && ml->is_object()) {
-    for (const auto& [k, v] : ml->as_object()) {
-      if (label(k) != (v.is_string() ? std::optional(v.as_string()) : std::nullopt)) return false;
-    }
-  }
-  if (const kube::Json* me = find(selector, {"matchExpressions"}); me && me->is_array()) {
-    for (const auto& expr : me->as_array()) {
-      const auto have = label(get_string(expr, {"key"}));
-      const std::string op = get_string(expr, {"operator"});
-      bool listed = false;
-      if (const kube::Json* values = find(expr, {"values"}); values && values->is_array()) {
-        for (const auto& v : values->as_array()) listed |= v.is_string() && have == v.as_string();
-      }
-      if (op == "In" && !listed) return false;
-      if (op == "NotIn" && listed) return false;
-      if (op == "Exists" && !have) return false;
-      if (op == "DoesNotExist" && have) return false;
-      if (op != "In" && op != "NotIn" && op != "Exists" && op != "DoesNotExist") return false;
-    }
-  }
-  return true;
-}
 
 std::variant<AccountConfig, AccountFailure> AccountResolver::load(const RotatedResource& r,
                                                                   std::string& version) {
@@ -95,6 +80,16 @@ std::variant<AccountConfig, AccountFailure> AccountResolver::load(const RotatedR
       return fail("AccountNotAllowed", what + " does not allow namespace " + r.ns);
     }
   }
+  const access::InstanceRequest wanted{what, r.cluster_account, r.ns, service_key(r.kind),
+                                       r.instance.instance_id};
+  const auto scope = access::check_instance(
+      find(a, {"spec", "allowedInstances"}), wanted, [&]() -> std::optional<kube::Json> {
+        auto ns = api_.get(kube::resources::kNamespaces, "", r.ns);
+        if (!ns) return std::nullopt;
+        const kube::Json* labels = find(*ns, {"metadata", "labels"});
+        return labels ? *labels : kube::Json::object();
+      });
+  if (!scope.admitted) return fail("InstanceNotAllowed", scope.message, scope.transient);
 
   AccountConfig cfg;
   cfg.id = what;
@@ -108,7 +103,11 @@ std::variant<AccountConfig, AccountFailure> AccountResolver::load(const RotatedR
   for (auto s :
        {cloud::Service::kDcs, cloud::Service::kDdm, cloud::Service::kDms, cloud::Service::kIam}) {
     const std::string url = get_string(a, {"spec", "endpoints", cloud::to_string(s)});
-    if (!url.empty()) cfg.endpoints.overrides[s] = url;
+    if (url.empty()) continue;
+    if (auto why = access::endpoint_refusal(endpoint_policy_, url))
+      return fail("EndpointNotAllowed",
+                  what + ": spec.endpoints." + cloud::to_string(s) + ": " + *why);
+    cfg.endpoints.overrides[s] = url;
   }
   version = kube::resource_version_of(a);
 
@@ -124,6 +123,8 @@ std::variant<AccountConfig, AccountFailure> AccountResolver::load(const RotatedR
       if (f.reason == "NotFound") f.reason = "CredentialsNotFound";
       return f;
     }
+    if (auto why = access::account_secret_refusal(*s))
+      return fail("SecretNotMarked", *why + " (named by " + what + ")");
     secret_version = kube::resource_version_of(*s);
     return *s;
   };

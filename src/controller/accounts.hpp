@@ -1,15 +1,19 @@
 #pragma once
 // From a resource's cloudAccountRef to a client of the cloud: finds the CloudAccount (same
-// namespace only) or ClusterCloudAccount (only if it allows the resource's namespace), reads
-// its credentials Secret, and builds a PasswordApi. Clients are cached per account and
-// credentials version, so an IAM token is reused across reconciles, and so is the AuthGate
-// that stops refused credentials from being tried again by every resource of the account.
+// namespace only) or ClusterCloudAccount (only if it allows the resource's namespace), checks
+// that the account admits the instance (access/instance_scope.hpp) and that its endpoints may
+// receive credentials (access/endpoint_policy.hpp), reads its credentials Secret (only one
+// marked for rotor, access/secret_marks.hpp), and builds a PasswordApi. Clients are cached per
+// account and credentials version, so an IAM token is reused across reconciles, and so is the
+// AuthGate that stops refused credentials from being tried again by every resource of the account.
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <variant>
 
+#include "access/endpoint_policy.hpp"
+#include "access/label_selector.hpp"
 #include "cloud/auth.hpp"
 #include "cloud/auth_gate.hpp"
 #include "cloud/password_api.hpp"
@@ -59,7 +63,8 @@ struct ResolvedAccount {
 
 class AccountResolver {
  public:
-  AccountResolver(kube::Api& api, CloudFactory factory) : api_(api), factory_(std::move(factory)) {}
+  AccountResolver(kube::Api& api, CloudFactory factory, access::EndpointPolicy endpoints = {})
+      : api_(api), factory_(std::move(factory)), endpoint_policy_(std::move(endpoints)) {}
   std::variant<ResolvedAccount, AccountFailure> resolve(const RotatedResource& r);
 
  private:
@@ -67,12 +72,12 @@ class AccountResolver {
 
   kube::Api& api_;
   CloudFactory factory_;
+  access::EndpointPolicy endpoint_policy_;
   std::mutex mu_;
   // id -> (version of account and credentials, client)
   std::map<std::string, std::pair<std::string, std::shared_ptr<cloud::PasswordApi>>> cache_;
 };
 
-// Kubernetes label-selector semantics (matchLabels, matchExpressions) on a label map.
-bool selector_matches(const kube::Json& selector, const kube::Json& labels);
+using access::selector_matches;
 
 }  // namespace rotor::controller

@@ -174,8 +174,8 @@ runtime::Result Reconciler::reconcile(ResourceKind kind, const std::string& ns,
       intent, {*resolved.api, store, d_.clock, d_.random, &memo_, make_key(kind, ns, name)});
   for (const auto& step : rep.trace)
     d_.log.debug("rotation step", {{"resource", id_of(r)}, {"step", step}});
-  if (rep.store_failed && store.conflict())
-    return refuse(obj, kind, "SecretKeyConflict", *store.conflict(), true);
+  if (rep.store_failed && store.refusal())
+    return refuse(obj, kind, store.refusal()->reason, store.refusal()->message, true);
   return report(obj, r, rep);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "access/secret_marks.hpp"
 #include "kube/json.hpp"
 #include "util/base64.hpp"
 #include "util/crypto.hpp"
@@ -71,9 +72,16 @@ std::optional<std::string> SecretStore::check_claims(const kube::Object& target)
 }
 
 std::optional<std::string> SecretStore::load(rotation::Snapshot& out) {
-  conflict_.reset();
+  refusal_.reset();
   auto rec = api_.get(kube::resources::kSecrets, r_.ns, record_secret_name(r_.kind, r_.name));
   if (rec) {
+    if (kube::get_string(*rec, {"type"}) != kRecordSecretType) {
+      refusal_ = Refusal{"SecretNotManaged",
+                         "Secret " + r_.ns + "/" + kube::name_of(*rec) +
+                             " has the name of this resource's rotation record but is not one; "
+                             "rotor does not overwrite it"};
+      return refusal_->message;
+    }
     record_obj_ = std::move(*rec);
     const auto text = data_value(*record_obj_, "record");
     std::string error = "no record key";
@@ -92,7 +100,19 @@ std::optional<std::string> SecretStore::load(rotation::Snapshot& out) {
   auto target = api_.get(kube::resources::kSecrets, r_.ns, r_.secret_name);
   if (target) {
     target_obj_ = std::move(*target);
-    if ((conflict_ = check_claims(*target_obj_))) return conflict_;
+    const Json claims = written_by(*target_obj_);
+    const bool mine = claims.has_field(r_.password_key) && claims.at(r_.password_key).is_string() &&
+                      claims.at(r_.password_key).as_string() == owner_id(r_);
+    // rotor 0.1 left no label, but only rotor writes its pending key.
+    const bool left_by_0_1 = kube::find(*target_obj_, {"data", kLegacyPendingKey}) != nullptr;
+    if (auto why = access::target_refusal(*target_obj_, mine || left_by_0_1)) {
+      refusal_ = Refusal{"SecretNotManaged", *why};
+      return *why;
+    }
+    if (auto conflict = check_claims(*target_obj_)) {
+      refusal_ = Refusal{"SecretKeyConflict", *conflict};
+      return *conflict;
+    }
     auto v = data_value(*target_obj_, r_.password_key);
     if (v && (!v->empty() || r_.password_free)) out.current = std::move(*v);
     // rotor 0.1 kept the pending password in the target; it may be in force in the cloud.

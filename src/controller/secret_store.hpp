@@ -13,7 +13,8 @@
 //
 // Each key of a target Secret is written by one resource: the target records its writers in
 // the annotation rotor.dev/written-by ({"password":"DcsInstance/cache",...}) and a second
-// resource naming a key someone else writes is refused (SecretKeyConflict).
+// resource naming a key someone else writes is refused (SecretKeyConflict). A target that
+// exists must be marked for rotor; a service-account token or credentials Secret never is.
 #include <optional>
 #include <string>
 
@@ -37,8 +38,14 @@ class SecretStore final : public rotation::RotationStore {
   std::optional<std::string> save(const rotation::RotationRecord& record) override;
   std::optional<std::string> commit(const rotation::RotationRecord& record) override;
 
-  // Set by load() when another live resource writes one of this resource's keys.
-  const std::optional<std::string>& conflict() const { return conflict_; }
+  // Set by load() when rotor must not touch the Secrets this resource names: another live
+  // resource writes one of its keys (SecretKeyConflict), or the target or the record's name
+  // is a Secret not marked for rotor (SecretNotManaged, see access/secret_marks.hpp).
+  struct Refusal {
+    std::string reason;
+    std::string message;
+  };
+  const std::optional<Refusal>& refusal() const { return refusal_; }
 
  private:
   std::optional<std::string> check_claims(const kube::Object& target);
@@ -49,7 +56,7 @@ class SecretStore final : public rotation::RotationStore {
   const RotatedResource& r_;
   std::optional<kube::Object> record_obj_;
   std::optional<kube::Object> target_obj_;
-  std::optional<std::string> conflict_;
+  std::optional<Refusal> refusal_;
   bool migrated_legacy_ = false;
 };
 

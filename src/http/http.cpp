@@ -1,5 +1,7 @@
 #include "http/http.hpp"
 
+#include "util/secret.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -33,6 +35,10 @@ std::optional<std::string> Headers::get(std::string_view name) const {
     if (iequals(k, name)) return v;
   }
   return std::nullopt;
+}
+
+void Headers::cleanse_values() noexcept {
+  for (auto& item : items_) cleanse(item.second);
 }
 
 void Headers::remove(std::string_view name) {

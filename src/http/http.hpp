@@ -24,6 +24,8 @@ class Headers {
   std::optional<std::string> get(std::string_view name) const;
   bool has(std::string_view name) const { return get(name).has_value(); }
   void remove(std::string_view name);
+  // Overwrites every value in memory (tokens, signatures) before the headers are dropped.
+  void cleanse_values() noexcept;
   const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
 
  private:

@@ -264,7 +264,8 @@ void World::set_target(Res& r, const std::optional<std::string>& value) {
     (void)store_.replace(res::kSecrets, kNs, *s);
   } else {
     (void)store_.create(res::kSecrets, kNs,
-                        parse(R"({"metadata":{"name":")" + r.secret + R"("},"data":{")" + r.key +
+                        parse(R"({"metadata":{"name":")" + r.secret +
+                              R"(","labels":{"app.kubernetes.io/managed-by":"rotor"}},"data":{")" + r.key +
                               R"(":")" + base64_encode(*value) + R"("}})"));
   }
   r.last_current = *value;
@@ -274,7 +275,7 @@ void World::set_target(Res& r, const std::optional<std::string>& value) {
 void World::setup() {
   (void)store_.create(
       res::kSecrets, kNs,
-      parse(R"({"metadata":{"name":"creds"},"data":{"accessKey":")" + base64_encode("AK") +
+      parse(R"({"metadata":{"name":"creds","labels":{"rotor.dev/credentials":"true"}},"data":{"accessKey":")" + base64_encode("AK") +
             R"(","secretKey":")" + base64_encode(kSk) + R"("}})"));
   (void)store_.create(res::kCloudAccounts, kNs, parse(R"({"metadata":{"name":"acct"},
       "spec":{"cloud":"HuaweiCloud","region":"eu-de","projectId":"p1",

@@ -368,12 +368,14 @@ def test_operator_runs_with_these_permissions(admin, rotor_rbac, tmp_path):
     dead = "http://127.0.0.1:9"  # the discard port: nothing listens, the call fails fast
     objs = [
         {"apiVersion": "v1", "kind": "Secret",
-         "metadata": {"name": f"{name}-creds", "namespace": ns},
+         "metadata": {"name": f"{name}-creds", "namespace": ns,
+                      "labels": {"rotor.dev/credentials": "true"}},
          "stringData": {"accessKey": "AK", "secretKey": "SK"}},
         # Exists already and is rotated at once (firstRotation Immediate); the dead cloud
         # leaves the rotation unconfirmed, so the record is created, then updated (PUT).
         {"apiVersion": "v1", "kind": "Secret",
-         "metadata": {"name": f"{name}-password", "namespace": ns},
+         "metadata": {"name": f"{name}-password", "namespace": ns,
+                      "labels": {"app.kubernetes.io/managed-by": "rotor"}},
          "stringData": {"password": "Initial-Password-0123"}},
         {"apiVersion": "rotor.dev/v1alpha1", "kind": "CloudAccount",
          "metadata": {"name": name, "namespace": ns},
@@ -386,7 +388,10 @@ def test_operator_runs_with_these_permissions(admin, rotor_rbac, tmp_path):
                   "endpoints": {s: dead for s in ("dcs", "ddm", "dms", "iam")},
                   "credentials": {"secretRef": {"name": f"{name}-creds", "namespace": ns}},
                   "allowedNamespaces": {
-                      "selector": {"matchLabels": {"rotor.dev/deploy-test": RUN}}}}},
+                      "selector": {"matchLabels": {"rotor.dev/deploy-test": RUN}}},
+                  "allowedInstances": [{
+                      "namespaces": {"selector": {"matchLabels": {"rotor.dev/deploy-test": RUN}}},
+                      "dcs": [f"dcs-{RUN}-*"]}]}},
         {"apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
          "metadata": {"name": name, "namespace": ns},
          "spec": {"cloudAccountRef": {"name": name}, "instanceId": f"dcs-{RUN}",
@@ -416,7 +421,8 @@ def check_operator_run(admin, rotor_rbac, rotor, ns, name, log):
     env.pop("KUBECONFIG", None)
     with open(log, "w") as out:
         proc = subprocess.Popen([rotor, "run", f"--kubeconfig={rotor_rbac}", "--log-format",
-                                 "json", "--log-level", "debug", "--workers", "2"],
+                                 "json", "--log-level", "debug", "--workers", "2",
+                                 "--allowed-endpoint-host=127.0.0.1"],
                                 stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         def reconciled(n):
@@ -460,7 +466,7 @@ def check_operator_run(admin, rotor_rbac, rotor, ns, name, log):
     cluster_obj = json.loads(kubectl(admin, "get", "dcsinstance", f"{name}-cluster", "-n", ns,
                                      "-o", "json").stdout)
     reasons = {c.get("reason") for c in cluster_obj["status"]["conditions"]}
-    assert not reasons & {"AccountNotAllowed", "Forbidden"}, reasons
+    assert not reasons & {"AccountNotAllowed", "InstanceNotAllowed", "Forbidden"}, reasons
 
 
 # ---- (c) the Helm chart --------------------------------------------------------
@@ -513,13 +519,17 @@ def test_helm_values_are_rendered(helm):
                  ".nodeSelectorTerms[0].matchExpressions[0].operator=Exists",
         "--set", "podSecurityContext.fsGroup=2000", "--set", "serviceAccount.create=false",
         "--set", "serviceAccount.name=existing", "--set", "resources.limits.memory=1Gi",
+        "--set", "endpointPolicy.allowedHosts={.vpcep.example,127.0.0.1}",
+        "--set", "endpointPolicy.allowPlainHttp=true",
         release="ops").stdout)
     (dep,) = [d for d in out if d["kind"] == "Deployment"]
     pod = dep["spec"]["template"]["spec"]
     (c,) = pod["containers"]
     assert c["image"] == "ghcr.io/rotor-dev/rotor:9.9.9"
     assert c["args"] == ["run", "--log-format=text", "--log-level=debug", "--workers=5",
-                         "--namespace=a", "--namespace=b"]
+                         "--namespace=a", "--namespace=b",
+                         "--allowed-endpoint-host=.vpcep.example",
+                         "--allowed-endpoint-host=127.0.0.1", "--allow-plain-http"]
     assert c["resources"]["limits"]["memory"] == "1Gi"
     assert pod["nodeSelector"] == {"disk": "ssd"}
     assert pod["tolerations"] == [{"operator": "Exists"}]

@@ -19,6 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 NS = "rotor-e2e"
 AK, SK = "E2EAK", "e2e-secret-key-not-real"
 PROJECT = "0123456789abcdef0123456789abcdef"
+MANAGED = {"app.kubernetes.io/managed-by": "rotor"}  # an existing Secret opted in
 FIRST = "First#Passw0rd1"  # what every simulated instance starts with
 
 
@@ -59,7 +60,8 @@ def sim(build_dir, tmp_path_factory, redis):
 
 @pytest.fixture(scope="module")
 def account(kubectl, sim):
-    kubectl.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "cloud-creds"},
+    kubectl.apply({"apiVersion": "v1", "kind": "Secret",
+                   "metadata": {"name": "cloud-creds", "labels": {"rotor.dev/credentials": "true"}},
                    "stringData": {"accessKey": AK, "secretKey": SK}}, NS)
     kubectl.apply({"apiVersion": "rotor.dev/v1alpha1", "kind": "CloudAccount",
                    "metadata": {"name": "sim"},
@@ -164,7 +166,8 @@ def test_ddm_account_and_dms_instances_rotate(kubectl, sim, rotor):
 
 
 def test_change_with_a_wrong_old_password_degrades_after_one_attempt(kubectl, sim, rotor):
-    kubectl.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "wrong-password"},
+    kubectl.apply({"apiVersion": "v1", "kind": "Secret",
+                   "metadata": {"name": "wrong-password", "labels": MANAGED},
                    "stringData": {"password": "Not#TheRight1"}}, NS)
     kubectl.apply(rotated("DcsInstance", "wrong", "dcs-wrong", method="Change", first="Immediate"), NS)
     degraded = wait_for(lambda: (c := kubectl.condition("dcsinstance", "wrong", NS, "Degraded"))
@@ -179,7 +182,8 @@ def test_change_with_a_wrong_old_password_degrades_after_one_attempt(kubectl, si
 
 
 def test_reset_unsupported_falls_back_to_change(kubectl, sim, rotor):
-    kubectl.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "legacy-password"},
+    kubectl.apply({"apiVersion": "v1", "kind": "Secret",
+                   "metadata": {"name": "legacy-password", "labels": MANAGED},
                    "stringData": {"password": FIRST}}, NS)
     kubectl.apply(rotated("DcsInstance", "legacy", "dcs-4839", first="Immediate"), NS)
     pw = wait_for(lambda: (p := secret_password(kubectl, "legacy-password")) != FIRST and p, 30,

@@ -113,6 +113,7 @@ class Rotor:
 
     def __init__(self, binary, kubeconfig, log_path, namespaces=(), workers=2):
         self.args = [str(binary), "run", "--kubeconfig", str(kubeconfig), "--log-format", "json",
+                     "--allowed-endpoint-host=127.0.0.1",
                      "--workers", str(workers)]
         for ns in namespaces:
             self.args += ["--namespace", ns]

@@ -26,7 +26,7 @@ using namespace std::chrono_literals;
 namespace res = kube::resources;
 
 const TimePoint kStart = std::chrono::system_clock::from_time_t(1'900'000'000);
-constexpr const char* kIamUrl = "https://iam.test/v3/auth/tokens";
+constexpr const char* kIamUrl = "https://iam.eu-de.myhuaweicloud.com/v3/auth/tokens";
 
 Json obj(const std::string& text) {
   auto v = kube::parse_json(text);
@@ -77,20 +77,20 @@ struct AuthGateTest : ::testing::Test {
 
   void iam_account(const std::string& password) {
     ASSERT_TRUE(api.create(res::kSecrets, "team",
-                           obj(R"({"metadata":{"name":"iam-pw"},"data":{"password":")" +
+                           obj(R"({"metadata":{"name":"iam-pw","labels":{"rotor.dev/credentials":"true"}},"data":{"password":")" +
                                base64_encode(password) + R"("}})")));
     ASSERT_TRUE(api.create(res::kCloudAccounts, "team", obj(R"({"metadata":{"name":"acct"},
         "spec":{"region":"eu-de","projectId":"p1",
-        "endpoints":{"iam":"https://iam.test","dcs":"https://dcs.test"},
+        "endpoints":{"iam":"https://iam.eu-de.myhuaweicloud.com","dcs":"https://dcs.eu-de.myhuaweicloud.com"},
         "credentials":{"iam":{"domain":"d","username":"u","passwordSecretRef":{"name":"iam-pw"}}}}})")));
   }
   void aksk_account(const std::string& ak) {
     ASSERT_TRUE(
         api.create(res::kSecrets, "team",
-                   obj(R"({"metadata":{"name":"creds"},"data":{"accessKey":")" + base64_encode(ak) +
+                   obj(R"({"metadata":{"name":"creds","labels":{"rotor.dev/credentials":"true"}},"data":{"accessKey":")" + base64_encode(ak) +
                        R"(","secretKey":")" + base64_encode("SK") + R"("}})")));
     ASSERT_TRUE(api.create(res::kCloudAccounts, "team", obj(R"({"metadata":{"name":"acct"},
-        "spec":{"region":"eu-de","projectId":"p1","endpoints":{"dcs":"https://dcs.test"},
+        "spec":{"region":"eu-de","projectId":"p1","endpoints":{"dcs":"https://dcs.eu-de.myhuaweicloud.com"},
         "credentials":{"secretRef":{"name":"creds"}}}})")));
   }
   void set_iam_password(const std::string& password) {
@@ -248,9 +248,9 @@ TEST(IamTokenFailure, MapsToNotSentThrottledOrAuthFailed) {
     ManualClock clock{kStart};
     FakeHttpClient http;
     http.answers.push_back(answer);
-    cloud::IamTokenAuthenticator auth({"d", "u", Secret("pw"), "p1"}, "https://iam.test", http,
+    cloud::IamTokenAuthenticator auth({"d", "u", Secret("pw"), "p1"}, "https://iam.eu-de.myhuaweicloud.com", http,
                                       clock);
-    http::Request req{"POST", "https://dcs.test/x", {}, ""};
+    http::Request req{"POST", "https://dcs.eu-de.myhuaweicloud.com/x", {}, ""};
     const auto failure = auth.authenticate(req);
     ASSERT_TRUE(failure);
     EXPECT_EQ(failure->kind, kind) << failure->describe();

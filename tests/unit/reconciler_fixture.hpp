@@ -60,7 +60,7 @@ struct ReconcilerTest : ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(api.create(
         res::kSecrets, "team",
-        obj(R"({"metadata":{"name":"creds"},
+        obj(R"({"metadata":{"name":"creds","labels":{"rotor.dev/credentials":"true"}},
         "data":{"accessKey":")" +
             base64_encode("AK") + R"(","secretKey":")" + base64_encode("SK-secret") + R"("}})")));
     ASSERT_TRUE(api.create(res::kCloudAccounts, "team", obj(R"({"metadata":{"name":"acct"},
@@ -109,7 +109,8 @@ struct ReconcilerTest : ::testing::Test {
   }
   void put_secret(const std::string& password, const std::string& name = "cache-pw") {
     ASSERT_TRUE(store.create(res::kSecrets, "team",
-                             obj(R"({"metadata":{"name":")" + name + R"("},"data":{"password":")" +
+                             obj(R"({"metadata":{"name":")" + name +
+                                 R"(","labels":{"app.kubernetes.io/managed-by":"rotor"}},"data":{"password":")" +
                                  base64_encode(password) + R"("}})")));
   }
   void set_secret_password(const std::string& password) {

@@ -185,7 +185,7 @@ TEST_F(ReconcilerTest, LockedWaitsUntilTheLockEnds) {
 TEST_F(ReconcilerTest, AClusterAccountMustAllowTheNamespace) {
   ASSERT_TRUE(
       api.create(res::kSecrets, "rotor-system",
-                 obj(R"({"metadata":{"name":"creds"},
+                 obj(R"({"metadata":{"name":"creds","labels":{"rotor.dev/credentials":"true"}},
       "data":{"accessKey":")" +
                      base64_encode("AK") + R"(","secretKey":")" + base64_encode("SK") + R"("}})")));
   ASSERT_TRUE(api.create(res::kClusterCloudAccounts, "", obj(R"({"metadata":{"name":"shared"},
@@ -200,6 +200,11 @@ TEST_F(ReconcilerTest, AClusterAccountMustAllowTheNamespace) {
   EXPECT_EQ(condition("Ready", "reason"), "AccountNotAllowed");
   ASSERT_TRUE(api.patch(res::kClusterCloudAccounts, "", "shared", kube::PatchType::kMerge,
                         obj(R"({"spec":{"allowedNamespaces":{"names":["team"]}}})")));
+  reconcile();
+  EXPECT_EQ(cloud->calls, 0);  // admitted namespace, but no instance listed for it yet
+  EXPECT_EQ(condition("Ready", "reason"), "InstanceNotAllowed");
+  ASSERT_TRUE(api.patch(res::kClusterCloudAccounts, "", "shared", kube::PatchType::kMerge,
+                        obj(R"({"spec":{"allowedInstances":[{"namespaces":{"names":["team"]},"dcs":["i-*"]}]}})")));
   reconcile();
   EXPECT_EQ(cloud->calls, 1);
   EXPECT_EQ(condition("Ready"), "True");
@@ -249,7 +254,7 @@ TEST_F(ReconcilerTest, TheAccountsCaBundleReachesTheCloudClient) {
   EXPECT_EQ(cloud->calls, 0);
   const std::string pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
   ASSERT_TRUE(api.create(res::kSecrets, "team",
-                         obj(R"({"metadata":{"name":"private-ca"},"data":{"ca.crt":")" +
+                         obj(R"({"metadata":{"name":"private-ca","labels":{"rotor.dev/credentials":"true"}},"data":{"ca.crt":")" +
                              base64_encode(pem) + R"("}})")));
   r.reconcile(ResourceKind::kDcsInstance, "team", "cache");
   EXPECT_EQ(seen_ca, pem);
