@@ -260,6 +260,7 @@ Json credentials_view(const State& state, TimePoint now) {
     v["temporary"] = Json::boolean(!k.security_token.empty());
     v["consecutive_failures"] = Json::number(k.consecutive_failures);
     v["locked"] = Json::boolean(k.locked_until > now);
+    if (k.expires_at != TimePoint{}) v["expires_at"] = Json::string(format_rfc3339(k.expires_at));
     keys[i++] = v;
   }
   Json users = Json::array();
