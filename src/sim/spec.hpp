@@ -46,8 +46,8 @@ Json credentials_view(const State& state, TimePoint now);  // never a key or a p
 Json call_view(const CallRecord& call);
 
 // A request body for the call log: every string member whose name mentions a password, a
-// secret, a key or a token becomes "<redacted N chars>"; a body that is not JSON becomes
-// "<N bytes>".
+// secret, a key or a token, and every string inside a member named "...token", becomes
+// "<redacted N chars>"; a body that is not JSON becomes "<N bytes>".
 std::string redact_body(const std::string& body);
 
 // Small JSON helpers for the handlers. Parsing never throws.
