@@ -1,12 +1,14 @@
 #include "cloud/federated_auth.hpp"
 
+#include <algorithm>
+
 #include "util/files.hpp"
 #include "util/json.hpp"
 
 namespace rotor::cloud {
 namespace {
 
-// Without a readable expiry, an hour: shorter than any federated token IAM issues.
+// IAM's answer carries token.expires_at; without it, a conservative hour.
 constexpr auto kAssumedTokenLife = std::chrono::hours(1);
 // A renewal that failed for a passing reason leaves the old credential in use until this
 // long before it expires: a brief IAM or metadata outage then costs no password call.
