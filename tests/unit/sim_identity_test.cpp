@@ -3,6 +3,11 @@
 // keys, which the gateway accepts with their security token until they expire.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "sim/config.hpp"
 #include "sim/simulator.hpp"
 #include "sim/testing.hpp"
 #include "testing/test_jwt.hpp"
@@ -209,6 +214,33 @@ TEST(SimIdentityConfig, RefusesAJwksWithoutAnRsaKey) {
   EXPECT_THROW(sim.configure(config), SpecError);
   config["oidc"]["jwks"] = Json::string(cluster_key().jwks());
   EXPECT_NO_THROW(sim.configure(config));
+}
+
+TEST(SimIdentityConfig, YamlReadsTheJwksAndTokenFilesBesideIt) {
+  namespace fs = std::filesystem;
+  std::random_device rd;
+  const fs::path dir = fs::temp_directory_path() / ("rotor-sim-identity-" + std::to_string(rd()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "jwks.json") << cluster_key().jwks();
+  std::ofstream(dir / "pod.token") << "agent-token\n";
+  std::ofstream(dir / "sim.yaml") << "oidc:\n"
+                                     "  provider_id: idp\n"
+                                     "  issuer: https://k8s\n"
+                                     "  audience: rotor\n"
+                                     "  subjects: [system:serviceaccount:rotor-system:rotor]\n"
+                                     "  jwks_file: jwks.json\n"
+                                     "  token_lifetime_seconds: 60\n"
+                                     "pod_identity: {token_file: pod.token}\n";
+  const Json config = load_config_file((dir / "sim.yaml").string());
+  fs::remove_all(dir);
+  EXPECT_EQ(config.at("pod_identity").at("token").as_string(), "agent-token");
+  EXPECT_EQ(config.at("oidc").at("token_lifetime_seconds").as_integer(), 60);
+  ManualClock clock(TimePoint{} + std::chrono::hours(24 * 365 * 56));
+  Simulator sim(clock);
+  EXPECT_NO_THROW(sim.configure(config));
+  http::Headers h;
+  h.set("Authorization", "agent-token");
+  EXPECT_EQ(sim.handle(request("POST", "/pod-identity/credentials", "{}", h)).response.status, 200);
 }
 
 }  // namespace
