@@ -3,19 +3,14 @@
 #include "util/json.hpp"
 
 namespace rotor::cloud {
-namespace {
 
-// Without a token the password call is never made, so a failed token request is never
-// "maybe applied" (kUnknown). A refusal (400/401/403, an auth code) is the credentials'
-// fault and must not be repeated (IAM locks the user); anything else is "try later".
+// A refusal is the credentials' fault and must not be repeated (IAM locks the user).
 OutcomeKind token_failure_kind(const Outcome& o) {
   if (o.kind == OutcomeKind::kThrottled) return OutcomeKind::kThrottled;
   const bool refused = o.kind == OutcomeKind::kAuthFailed || o.http_status == 400 ||
                        o.http_status == 401 || o.http_status == 403;
   return refused ? OutcomeKind::kAuthFailed : OutcomeKind::kNotSent;
 }
-
-}  // namespace
 
 std::optional<Outcome> AkSkAuthenticator::authenticate(http::Request& request) {
   sign_request(request, key_, clock_);

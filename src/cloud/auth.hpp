@@ -32,6 +32,11 @@ class AkSkAuthenticator final : public Authenticator {
   const Clock& clock_;
 };
 
+// The kind of a failed request for a token or temporary key. The password call it was for
+// was never made, so never kUnknown: a refusal (400/401/403, an auth code) is kAuthFailed
+// and must not be repeated in a loop; 429 is kThrottled; anything else kNotSent.
+OutcomeKind token_failure_kind(const Outcome& o);
+
 struct IamUser {
   std::string domain;  // account name
   std::string username;

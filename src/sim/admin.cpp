@@ -10,6 +10,7 @@
 //   GET    /_sim/faults, PUT /_sim/faults   global faults (PUT merges)
 //   GET    /_sim/credentials, PUT /_sim/credentials   access keys and IAM users
 //   GET    /_sim/clock, POST /_sim/clock {"advance_seconds": N}   move simulated time
+//   PUT    /_sim/identity               oidc / pod_identity / metadata sections (spec.hpp)
 #include <charconv>
 #include <chrono>
 
@@ -99,6 +100,14 @@ Outcome Simulator::admin(const http::ServerRequest& req) {
     if (p == "/_sim/credentials" && (m == "GET" || m == "PUT")) {
       if (m == "PUT") apply_credentials_spec(state_, body);
       return ok(credentials_view(state_, now));
+    }
+    if (p == "/_sim/identity" && m == "PUT") {
+      apply_identity_spec(state_, body);
+      Json v = Json::object(true);
+      v["oidc"] = Json::boolean(state_.oidc.has_value());
+      v["pod_identity"] = Json::boolean(state_.pod_identity.has_value());
+      v["metadata"] = Json::boolean(state_.metadata.has_value());
+      return ok(v);
     }
     if (p == "/_sim/clock" && (m == "GET" || m == "POST")) {
       if (m == "POST") {

@@ -38,6 +38,9 @@ AuthResult check_signature(const http::ServerRequest& req, const cloud::ParsedAu
     key.consecutive_failures = 0;
   }
   if (key.locked_until > now) return refuse("the access key is locked, try again later");
+  if (key.expires_at != TimePoint{} && key.expires_at <= now) {
+    return refuse("the security token has expired");
+  }
   // The gateway requires only x-sdk-date to be signed, and a date near its clock.
   const auto& names = auth.signed_headers;
   if (std::find(names.begin(), names.end(), "x-sdk-date") == names.end()) {

@@ -10,9 +10,10 @@ namespace {
 
 bool typed_key(const std::string& key) {
   static const std::set<std::string> kTyped = {
-      "seed",          "redis_port",        "latency_ms", "error_rate",     "error_next",
-      "throttle_rate", "throttle_next",     "busy_calls", "drop_rate",      "drop_next",
-      "password_free", "reset_unsupported", "unlock",     "advance_seconds"};
+      "seed",       "redis_port",      "latency_ms",       "error_rate",
+      "error_next", "throttle_rate",   "throttle_next",    "busy_calls",
+      "drop_rate",  "drop_next",       "password_free",    "reset_unsupported",
+      "unlock",     "advance_seconds", "lifetime_seconds", "token_lifetime_seconds"};
   return kTyped.count(key) > 0;
 }
 
@@ -88,6 +89,23 @@ Json load_config_file(const std::string& path) {
       std::filesystem::path p = file->as_string();
       if (p.is_relative()) p = dir / p;
       key["sk"] = Json::string(read_secret_file(p.string()));
+    }
+  }
+  // A path relative to the config file's directory.
+  const auto resolve = [&](const std::string& file) {
+    std::filesystem::path p = file;
+    return (p.is_relative() ? dir / p : p).string();
+  };
+  if (config.has_field("oidc") && config.at("oidc").is_object()) {
+    Json& oidc = config.at("oidc");
+    if (const Json* file = member(oidc, "jwks_file"); file && file->is_string()) {
+      oidc["jwks"] = Json::string(read_secret_file(resolve(file->as_string())));
+    }
+  }
+  if (config.has_field("pod_identity") && config.at("pod_identity").is_object()) {
+    Json& pod = config.at("pod_identity");
+    if (const Json* file = member(pod, "token_file"); file && file->is_string()) {
+      pod["token"] = Json::string(read_secret_file(resolve(file->as_string())));
     }
   }
   return config;

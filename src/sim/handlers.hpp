@@ -38,6 +38,14 @@ Outcome gateway_error(int status, const std::string& code, const std::string& ms
 // A service's own error body: DCS and DMS {"error_code", "error_msg"}; DDM {"errCode",
 // "externalMessage"} (api-notes "How the calls answer").
 Outcome service_error(Service s, int status, const std::string& code, const std::string& msg);
+// IAM (Keystone) errors: {"error": {"code", "message", "title"}}.
+Outcome keystone_error(int status, const std::string& title, const std::string& message,
+                       std::string outcome);
+// IAM writes microseconds: "2026-11-24T18:22:00.000000Z".
+std::string iam_time(TimePoint t);
+// `bytes` random bytes as hex (tokens, temporary keys).
+std::string random_hex(std::size_t bytes);
+std::string new_iam_token();
 // "No such instance", as each service says it.
 Outcome not_found(Action a);
 
@@ -47,5 +55,9 @@ Outcome dcs_show(CallContext& c);
 Outcome ddm_reset(CallContext& c);
 Outcome dms_reset(CallContext& c);
 Outcome iam_token(CallContext& c);
+// identity.cpp: OIDC federation, Pod Identity and ECS metadata credentials.
+Outcome iam_id_token(CallContext& c);
+Outcome pod_identity_credentials(CallContext& c);
+Outcome metadata_security_key(CallContext& c);
 
 }  // namespace rotor::sim

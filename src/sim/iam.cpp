@@ -2,26 +2,14 @@
 // comes back in X-Subject-Token, valid 24 hours, scoped to one project; later calls may
 // send it as X-Auth-Token instead of signing.
 //
-// Errors use Keystone's body ({"error": {"code", "message", "title"}}), as IAM answers.
+// Errors use Keystone's body (keystone_error), as IAM answers.
 #include <chrono>
 
 #include "sim/handlers.hpp"
 #include "util/crypto.hpp"
-#include "util/random.hpp"
 
 namespace rotor::sim {
 namespace {
-
-Outcome keystone_error(int status, const std::string& title, const std::string& message,
-                       std::string outcome) {
-  Json e = Json::object(true);
-  e["code"] = Json::number(status);
-  e["message"] = Json::string(message);
-  e["title"] = Json::string(title);
-  Json v = Json::object(true);
-  v["error"] = e;
-  return json_outcome(status, v, std::move(outcome));
-}
 
 const Json* path(const Json& v, std::initializer_list<const char*> keys) {
   const Json* cur = &v;
@@ -34,18 +22,6 @@ const Json* path(const Json& v, std::initializer_list<const char*> keys) {
 
 std::string text(const Json* v) {
   return v && v->is_string() ? v->as_string() : "";
-}
-
-// IAM writes microseconds: "2026-11-24T18:22:00.000000Z".
-std::string iam_time(TimePoint t) {
-  std::string s = format_rfc3339(t);
-  return s.substr(0, s.size() - 1) + ".000000Z";
-}
-
-std::string new_token() {
-  unsigned char bytes[48];
-  OpenSslRandom().fill(bytes, sizeof bytes);
-  return "MIIsim" + to_hex(bytes, sizeof bytes);
 }
 
 }  // namespace
@@ -85,7 +61,7 @@ Outcome iam_token(CallContext& c) {
   it->second.failures = 0;
   const TimePoint now = c.clock.now();
   std::erase_if(c.state.tokens, [&](const auto& kv) { return kv.second.expires_at <= now; });
-  const std::string token = new_token();
+  const std::string token = new_iam_token();
   const TimePoint expires = now + std::chrono::hours(24);
   c.state.tokens[token] = IssuedToken{name, domain, project, expires};
 

@@ -1,6 +1,11 @@
 // Answer bodies shared by every handler.
 #include "sim/handlers.hpp"
 
+#include "util/crypto.hpp"
+#include "util/random.hpp"
+
+#include <vector>
+
 namespace rotor::sim {
 
 Outcome json_outcome(int status, const Json& body, std::string outcome) {
@@ -44,9 +49,38 @@ Outcome not_found(Action a) {
     case Action::kDmsReset:
       return service_error(Service::kKafka, 404, "DMS.00404022", "The instance does not exist.");
     case Action::kIamToken:
+    case Action::kIamIdToken:
+    case Action::kPodIdentity:
+    case Action::kMetadataSecurityKey:
       break;
   }
   return gateway_error(404, "APIG.0101", "The API does not exist or has not been published.");
+}
+
+Outcome keystone_error(int status, const std::string& title, const std::string& message,
+                       std::string outcome) {
+  Json e = Json::object(true);
+  e["code"] = Json::number(status);
+  e["message"] = Json::string(message);
+  e["title"] = Json::string(title);
+  Json v = Json::object(true);
+  v["error"] = e;
+  return json_outcome(status, v, std::move(outcome));
+}
+
+std::string iam_time(TimePoint t) {
+  std::string s = format_rfc3339(t);
+  return s.substr(0, s.size() - 1) + ".000000Z";
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> b(bytes);
+  OpenSslRandom().fill(b.data(), b.size());
+  return to_hex(b.data(), b.size());
+}
+
+std::string new_iam_token() {
+  return "MIIsim" + random_hex(48);
 }
 
 }  // namespace rotor::sim

@@ -38,6 +38,12 @@ const char* to_string(Action a) {
       return "ddm.reset.v2";
     case Action::kDmsReset:
       return "dms.reset";
+    case Action::kIamIdToken:
+      return "iam.id_token";
+    case Action::kPodIdentity:
+      return "pod_identity.credentials";
+    case Action::kMetadataSecurityKey:
+      return "metadata.securitykey";
   }
   return "unknown";
 }
@@ -52,6 +58,20 @@ std::optional<Route> match_route(std::string_view method, std::string_view raw_p
   Route r;
   if (method == "POST" && n == 3 && s[0] == "v3" && s[1] == "auth" && s[2] == "tokens") {
     r.action = Action::kIamToken;
+    return r;
+  }
+  if (method == "POST" && n == 4 && s[0] == "v3.0" && s[1] == "OS-AUTH" && s[2] == "id-token" &&
+      s[3] == "tokens") {
+    r.action = Action::kIamIdToken;
+    return r;
+  }
+  if (method == "POST" && n == 2 && s[0] == "pod-identity" && s[1] == "credentials") {
+    r.action = Action::kPodIdentity;
+    return r;
+  }
+  if (method == "GET" && n == 3 && s[0] == "openstack" && s[1] == "latest" &&
+      s[2] == "securitykey") {
+    r.action = Action::kMetadataSecurityKey;
     return r;
   }
   if (n < 4 || s[2] != "instances") return std::nullopt;
@@ -80,6 +100,11 @@ bool sets_password(Action a) {
          a == Action::kDdmResetV2 || a == Action::kDmsReset;
 }
 
+bool issues_credentials(Action a) {
+  return a == Action::kIamToken || a == Action::kIamIdToken || a == Action::kPodIdentity ||
+         a == Action::kMetadataSecurityKey;
+}
+
 bool serves(Action a, Service s) {
   switch (a) {
     case Action::kDcsReset:
@@ -92,6 +117,9 @@ bool serves(Action a, Service s) {
     case Action::kDmsReset:
       return is_dms(s);
     case Action::kIamToken:
+    case Action::kIamIdToken:
+    case Action::kPodIdentity:
+    case Action::kMetadataSecurityKey:
       return false;
   }
   return false;

@@ -30,6 +30,12 @@ Outcome run(Action a, CallContext& c) {
       return dms_reset(c);
     case Action::kIamToken:
       return iam_token(c);
+    case Action::kIamIdToken:
+      return iam_id_token(c);
+    case Action::kPodIdentity:
+      return pod_identity_credentials(c);
+    case Action::kMetadataSecurityKey:
+      return metadata_security_key(c);
   }
   return not_found(a);
 }
@@ -104,10 +110,10 @@ Outcome Simulator::cloud_call(const http::ServerRequest& request, CallRecord& re
                          "The API does not exist or has not been published in the environment.");
   }
   record.action = to_string(route->action);
-  if (route->action == Action::kIamToken) {
-    // IAM is outside the faults: a test injecting "the next call fails" means a service call.
+  if (issues_credentials(route->action)) {
+    // Outside the faults: a test injecting "the next call fails" means a service call.
     CallContext c{request, *route, state_, clock_, nullptr, redis_};
-    return iam_token(c);
+    return run(route->action, c);
   }
   record.instance_id = route->instance_id;
   const AuthResult auth = authenticate(request, state_, clock_.now());
@@ -188,6 +194,7 @@ void Simulator::configure(const Json& config) {
   if (!config.is_object()) throw SpecError("the configuration must be a mapping");
   std::lock_guard lock(mu_);
   apply_credentials_spec(state_, config);
+  apply_identity_spec(state_, config);
   if (const Json* instances = member(config, "instances")) {
     bool created = false;
     if (instances->is_array()) {

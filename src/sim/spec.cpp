@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "http/http.hpp"
 #include "password/policy.hpp"
 
 namespace rotor::sim {
@@ -73,17 +74,18 @@ bool secret_key_name(std::string name) {
   return false;
 }
 
-void redact(Json& v) {
-  if (v.is_object()) {
+// `all`: every string below is secret: under a member named "...token", as the JWT in
+// {"id_token": {"id": "<jwt>"}}. (Not under "password": IAM's holds the user's name.)
+void redact(Json& v, bool all = false) {
+  if (v.is_string() && all) {
+    v = Json::string("<redacted " + std::to_string(v.as_string().size()) + " chars>");
+  } else if (v.is_object()) {
     for (auto& [key, field] : v.as_object()) {
-      if (field.is_string() && secret_key_name(key)) {
-        field = Json::string("<redacted " + std::to_string(field.as_string().size()) + " chars>");
-      } else {
-        redact(field);
-      }
+      const bool secret = all || (field.is_string() && secret_key_name(key));
+      redact(field, secret || http::to_lower(key).ends_with("token"));
     }
   } else if (v.is_array()) {
-    for (auto& item : v.as_array()) redact(item);
+    for (auto& item : v.as_array()) redact(item, all);
   }
 }
 
@@ -260,6 +262,7 @@ Json credentials_view(const State& state, TimePoint now) {
     v["temporary"] = Json::boolean(!k.security_token.empty());
     v["consecutive_failures"] = Json::number(k.consecutive_failures);
     v["locked"] = Json::boolean(k.locked_until > now);
+    if (k.expires_at != TimePoint{}) v["expires_at"] = Json::string(format_rfc3339(k.expires_at));
     keys[i++] = v;
   }
   Json users = Json::array();

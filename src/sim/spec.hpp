@@ -32,14 +32,22 @@ void apply_faults_spec(Faults& faults, const Json& spec);
 // Adds or replaces. Throws SpecError.
 void apply_credentials_spec(State& state, const Json& spec);
 
+// Optional sections, each replacing what was set before (identity_spec.cpp):
+//   "oidc": {provider_id, issuer, audience, subjects: [...], jwks: {JWKS} or "<JWKS text>",
+//            token_lifetime_seconds (default 86400)}
+//   "pod_identity": {token, lifetime_seconds (default 3600)}
+//   "metadata": {lifetime_seconds (default 3600)}
+// Absent sections leave their endpoint as it was (by default: not there). Throws SpecError.
+void apply_identity_spec(State& state, const Json& spec);
+
 Json instance_view(const Instance& inst, TimePoint now);  // includes the passwords
 Json faults_view(const Faults& faults);
 Json credentials_view(const State& state, TimePoint now);  // never a key or a password
 Json call_view(const CallRecord& call);
 
 // A request body for the call log: every string member whose name mentions a password, a
-// secret, a key or a token becomes "<redacted N chars>"; a body that is not JSON becomes
-// "<N bytes>".
+// secret, a key or a token, and every string inside a member named "...token", becomes
+// "<redacted N chars>"; a body that is not JSON becomes "<N bytes>".
 std::string redact_body(const std::string& body);
 
 // Small JSON helpers for the handlers. Parsing never throws.

@@ -3,6 +3,7 @@
 // call log. Plain data; the Simulator serialises every access behind one mutex.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -72,7 +73,8 @@ struct Instance {
 
 struct AccessKeyState {
   Secret secret_key;
-  Secret security_token;  // temporary credentials: requests must carry it
+  Secret security_token;   // temporary credentials: requests must carry it
+  TimePoint expires_at{};  // temporary credentials issued by the simulator; {}: never
   int consecutive_failures = 0;
   TimePoint locked_until{};
 };
@@ -88,6 +90,26 @@ struct IssuedToken {
   std::string domain;
   std::string project_id;
   TimePoint expires_at{};
+};
+
+// OIDC federation (IAM identity provider of the cluster's service-account issuer).
+struct OidcProvider {
+  std::string provider_id;            // X-Idp-Id
+  std::string issuer;                 // iss
+  std::string audience;               // must be one of aud
+  std::vector<std::string> subjects;  // allowed sub, e.g. system:serviceaccount:ns:name
+  std::string jwks;                   // the JWKS document (JSON text)
+  Duration token_lifetime = std::chrono::hours(24);
+};
+
+// Where temporary AK/SK come from: Pod Identity (with its authorization token) and the ECS
+// metadata service. Absent from State: the endpoint does not exist.
+struct PodIdentity {
+  Secret token;  // the Authorization header the agent expects
+  Duration lifetime = std::chrono::hours(1);
+};
+struct MetadataService {
+  Duration lifetime = std::chrono::hours(1);
 };
 
 // One received call, as the log shows it: never a password, a key or a token.
@@ -110,6 +132,9 @@ struct State {
   std::map<std::string, AccessKeyState> access_keys;
   std::map<std::string, IamUser> iam_users;
   std::map<std::string, IssuedToken> tokens;
+  std::optional<OidcProvider> oidc;
+  std::optional<PodIdentity> pod_identity;
+  std::optional<MetadataService> metadata;
   Faults faults;  // global, applied after an instance's own
   std::vector<CallRecord> calls;
   std::uint64_t next_call = 1;

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from simenv import AK, PROJECT, SK  # noqa: E402
+from simenv import AK, POD_IDENTITY_TOKEN, PROJECT, SK  # noqa: E402
 from support.procs import CloudSim, Redis  # noqa: E402
 
 
@@ -15,6 +15,7 @@ def cloudsim(build_dir, tmp_path):
     binary = pathlib.Path(build_dir) / "rotor-cloudsim"
     if not binary.exists():
         pytest.skip(f"{binary} is not built")
+    (tmp_path / "pod-identity.token").write_text(POD_IDENTITY_TOKEN + "\n")
     config = (
         "seed: 7\n"
         "iam_users:\n"
@@ -24,6 +25,8 @@ def cloudsim(build_dir, tmp_path):
         f"  - {{id: ddm1, service: ddm, project_id: {PROJECT}, users: {{root: \"Old#Passw0rd1\"}}}}\n"
         f"  - {{id: kafka1, service: kafka, project_id: {PROJECT}, password: \"Old#Passw0rd1\"}}\n"
         f"  - {{id: rmq1, service: rabbitmq, project_id: {PROJECT}, password: \"Old#Passw0rd1\"}}\n"
+        "pod_identity: {token_file: pod-identity.token, lifetime_seconds: 3600}\n"
+        "metadata: {lifetime_seconds: 3600}\n"
     )
     port_file = tmp_path / "url"
     sim = CloudSim(binary, tmp_path, config, AK, SK, ["--port-file", str(port_file)])
@@ -33,7 +36,8 @@ def cloudsim(build_dir, tmp_path):
     log = sim.stderr()
     # The log shows every call and never a secret.
     assert SK not in log
-    for secret in ("Old#Passw0rd1", "Iam#Passw0rd", "New#Passw0rd2", "Kafka Pass#3"):
+    for secret in ("Old#Passw0rd1", "Iam#Passw0rd", "New#Passw0rd2", "Kafka Pass#3",
+                   POD_IDENTITY_TOKEN):
         assert secret not in log
 
 

@@ -2,3 +2,4 @@
 AK = "SIMTESTAK"
 SK = "sim-test-secret-key"
 PROJECT = "0123456789abcdef0123456789abcdef"
+POD_IDENTITY_TOKEN = "sim-pod-identity-token"

@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.auth.provider import PodIdentityCredentialProvider
 from huaweicloudsdkcore.exceptions import exceptions
 from huaweicloudsdkdcs.v2 import (DcsClient, ModifyInstancePasswordBody, ResetInstancePasswordBody,
                                   ResetPasswordRequest, ShowInstanceRequest,
@@ -141,6 +142,31 @@ def test_iam_token_authenticates_a_call(cloudsim):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=10)
     assert e.value.code == 401
+
+
+def test_pod_identity_credentials_sign_an_sdk_call(cloudsim, monkeypatch, tmp_path):
+    # The official SDK's Pod Identity provider reads our answer and signs with the key.
+    monkeypatch.setenv("HC_CONTAINER_CREDENTIALS_FULL_URI",
+                       cloudsim.url + "/pod-identity/credentials")
+    monkeypatch.setenv("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                       str(tmp_path / "pod-identity.token"))
+    credentials = PodIdentityCredentialProvider.get_basic().get_credentials()
+    credentials.project_id = PROJECT
+    assert credentials.security_token
+    dcs = DcsClient.new_builder().with_credentials(credentials) \
+        .with_endpoints([cloudsim.url]).build()
+    assert dcs.show_instance(ShowInstanceRequest(instance_id="dcs1")).instance_id == "dcs1"
+    assert cloudsim.calls()[-1]["principal"] == "ak:" + credentials.ak
+
+
+def test_metadata_security_key_signs_a_call(cloudsim):
+    with urllib.request.urlopen(cloudsim.url + "/openstack/latest/securitykey", timeout=10) as r:
+        credential = json.loads(r.read())["credential"]
+    assert credential["expires_at"].endswith("Z")
+    dcs = DcsClient.new_builder().with_credentials(
+        BasicCredentials(credential["access"], credential["secret"], PROJECT)
+        .with_security_token(credential["securitytoken"])).with_endpoints([cloudsim.url]).build()
+    assert dcs.show_instance(ShowInstanceRequest(instance_id="dcs1")).instance_id == "dcs1"
 
 
 def redis_ping(port, password):
