@@ -197,8 +197,16 @@ def account_spec(cluster):
         ),
         "credentials": obj(
             "How rotor authenticates to the cloud: exactly one of secretRef (AK/SK) "
-            "and iam (an IAM user's password, exchanged for a token).",
+            "and iam (an IAM user's password, exchanged for a token)"
+            + (
+                ", or rotor's own identity without a static key: oidc, podIdentity or "
+                "ecsMetadata (for cluster accounts only: they act as the operator)."
+                if cluster
+                else ". rotor's own identity (oidc, podIdentity, ecsMetadata) is for "
+                "ClusterCloudAccounts only."
+            ),
             {
+                **(ambient_credentials() if cluster else {}),
                 "secretRef": obj(
                     "An access key pair (AK/SK), signed with SDK-HMAC-SHA256.",
                     secret_ref_props,
@@ -229,17 +237,7 @@ def account_spec(cluster):
                     required=["domain", "username", "passwordSecretRef"],
                 ),
             },
-            rules=[
-                rule(
-                    "has(self.secretRef) || has(self.iam)",
-                    "credentials need one of secretRef (AK/SK) or iam (user and password)",
-                ),
-                rule(
-                    "!(has(self.secretRef) && has(self.iam))",
-                    "credentials.secretRef and credentials.iam are mutually exclusive: "
-                    "set exactly one",
-                ),
-            ],
+            rules=credential_rules(cluster),
         ),
         "tls": obj(
             "TLS settings for the cloud endpoints.",
@@ -257,6 +255,14 @@ def account_spec(cluster):
     }
     required = ["region", "projectId", "credentials"]
     props["allowedInstances"] = allowed_instances(cluster)
+    spec_rules = None
+    if cluster:
+        spec_rules = [
+            rule(
+                "!has(self.credentials.podIdentity) || self.cloud == 'HuaweiCloud'",
+                "credentials.podIdentity (CCE Pod Identity) exists on HuaweiCloud only",
+            )
+        ]
     if cluster:
         props["allowedNamespaces"] = obj(
             "Namespaces whose DcsInstances, DdmAccounts and DmsInstances may use this "
@@ -285,6 +291,7 @@ def account_spec(cluster):
         + " cloud account: where and how rotor calls the cloud APIs.",
         props,
         required=required,
+        rules=spec_rules,
     )
 
 
@@ -344,6 +351,47 @@ def allowed_instances(cluster):
         ),
         "x-kubernetes-list-type": "atomic",
     }
+
+
+def ambient_credentials():
+    return {
+        "oidc": obj(
+            "Federate rotor's projected service-account token (mounted at "
+            "--oidc-token-file, audience that of the IAM identity provider) for a "
+            "project-scoped IAM token. Huawei Cloud and Open Telekom Cloud.",
+            {
+                "providerId": string(
+                    "The IAM identity provider registered for the cluster's "
+                    "service-account issuer (sent as X-Idp-Id).",
+                    minLength=1,
+                    maxLength=64,
+                    pattern=r"^[A-Za-z0-9_.-]+$",
+                )
+            },
+            required=["providerId"],
+        ),
+        "podIdentity": obj(
+            "CCE Pod Identity (Huawei Cloud): temporary AK/SK from the agent named by "
+            "HC_CONTAINER_CREDENTIALS_FULL_URI in rotor's pod.",
+            {},
+        ),
+        "ecsMetadata": obj(
+            "The agency of the ECS node rotor runs on, from the metadata service. Every pod "
+            "on the node can use that agency: choose it only for nodes dedicated to rotor.",
+            {},
+        ),
+    }
+
+
+def credential_rules(cluster):
+    variants = ["secretRef", "iam"] + (["oidc", "podIdentity", "ecsMetadata"] if cluster else [])
+    count = " + ".join(f"(has(self.{v}) ? 1 : 0)" for v in variants)
+    return [
+        rule(
+            f"{count} == 1",
+            "credentials need exactly one of " + ", ".join(variants),
+        )
+    ]
 
 
 def label_selector(desc):

@@ -42,6 +42,11 @@ int run(const Args& args) {
       "a host cloud accounts may name in spec.endpoints beyond the cloud's own domains "
       "(repeatable; \".example.internal\" admits every host under it)")(
       "allow-plain-http", "let admitted hosts that are not loopback use http://")(
+      "oidc-token-file",
+      po::value<std::string>()->default_value("/var/run/secrets/rotor.dev/oidc/token"),
+      "rotor's projected service-account token, for ClusterCloudAccounts with credentials.oidc")(
+      "metadata-url", po::value<std::string>()->default_value("http://169.254.169.254"),
+      "the ECS metadata service, for ClusterCloudAccounts with credentials.ecsMetadata")(
       "log-format", po::value<std::string>()->default_value("text"), "text or json")(
       "log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error");
   po::variables_map vm;
@@ -99,8 +104,11 @@ int run(const Args& args) {
   if (vm.count("allowed-endpoint-host"))
     endpoint_policy.allowed_hosts = vm["allowed-endpoint-host"].as<std::vector<std::string>>();
   endpoint_policy.allow_plain_http = vm.count("allow-plain-http") > 0;
-  controller::AccountResolver accounts(api, controller::make_http_cloud_factory(clock),
-                                       endpoint_policy);
+  controller::HttpCloudOptions cloud_options;
+  cloud_options.oidc_token_file = vm["oidc-token-file"].as<std::string>();
+  cloud_options.metadata_url = vm["metadata-url"].as<std::string>();
+  controller::AccountResolver accounts(
+      api, controller::make_http_cloud_factory(clock, cloud_options), endpoint_policy);
   controller::KubeEventRecorder events(api, clock, log, pod_identity());
   // The duplicate-instance check reads the operator's caches; the operator is built after
   // the reconciler it drives, hence the indirection.

@@ -4,6 +4,7 @@
 
 #include "access/instance_scope.hpp"
 #include "access/secret_marks.hpp"
+#include "cloud/federated_auth.hpp"
 #include "kube/json.hpp"
 #include "util/base64.hpp"
 
@@ -15,6 +16,27 @@ using kube::get_string;
 
 AccountFailure fail(std::string reason, std::string message, bool transient = false) {
   return AccountFailure{std::move(reason), std::move(message), transient};
+}
+
+// credentials.oidc / podIdentity / ecsMetadata into `cfg`; the name of the variant found
+// (as a JSON string, for messages), or null when the account uses none of them.
+const kube::Json* ambient_credentials(const kube::Object& a, AccountConfig& cfg) {
+  static const kube::Json kOidc = kube::Json::string("oidc");
+  static const kube::Json kPod = kube::Json::string("podIdentity");
+  static const kube::Json kEcs = kube::Json::string("ecsMetadata");
+  if (const kube::Json* oidc = find(a, {"spec", "credentials", "oidc"})) {
+    cfg.oidc_provider_id = get_string(*oidc, {"providerId"});
+    return &kOidc;
+  }
+  if (find(a, {"spec", "credentials", "podIdentity"})) {
+    cfg.pod_identity = true;
+    return &kPod;
+  }
+  if (find(a, {"spec", "credentials", "ecsMetadata"})) {
+    cfg.ecs_metadata = true;
+    return &kEcs;
+  }
+  return nullptr;
 }
 
 const char* service_key(ResourceKind kind) {
@@ -156,8 +178,19 @@ std::variant<AccountConfig, AccountFailure> AccountResolver::load(const RotatedR
     }
     cfg.iam_user = cloud::IamUser{get_string(*iam, {"domain"}), get_string(*iam, {"username"}),
                                   std::move(*pw), cfg.project_id};
+  } else if (const kube::Json* ambient = ambient_credentials(a, cfg)) {
+    // The pod's own identity is the operator's, not a tenant's: only an account created by
+    // a cluster administrator, whose allowedNamespaces and allowedInstances scope it, may
+    // use it.
+    if (!r.cluster_account)
+      return fail("AccountInvalid", what + ": credentials." + ambient->as_string() +
+                                        " use rotor's own identity and are for "
+                                        "ClusterCloudAccounts only");
+    if (cfg.pod_identity && cfg.endpoints.cloud != cloud::CloudKind::kHuaweiCloud)
+      return fail("AccountInvalid", what + ": CCE Pod Identity exists on HuaweiCloud only");
+    secret_version = "ambient";
   } else {
-    return fail("AccountInvalid", what + " has no credentials (secretRef or iam)");
+    return fail("AccountInvalid", what + " has no credentials");
   }
   version += "/" + secret_version;
   if (const kube::Json* ca_ref = find(a, {"spec", "tls", "caSecretRef"})) {
@@ -192,6 +225,21 @@ std::variant<ResolvedAccount, AccountFailure> AccountResolver::resolve(const Rot
 
 namespace {
 
+// Credentials that cannot work in this pod: every call is "not sent", with why.
+class Unavailable final : public cloud::Authenticator {
+ public:
+  explicit Unavailable(std::string why) : why_(std::move(why)) {}
+  std::optional<cloud::Outcome> authenticate(http::Request&) override {
+    cloud::Outcome o;
+    o.kind = cloud::OutcomeKind::kNotSent;
+    o.message = why_;
+    return o;
+  }
+
+ private:
+  std::string why_;
+};
+
 // Owns what an HttpPasswordApi borrows.
 class OwnedHttpCloud final : public cloud::PasswordApi {
  public:
@@ -202,6 +250,26 @@ class OwnedHttpCloud final : public cloud::PasswordApi {
     client_ = options.make_client ? options.make_client(opts) : http::make_client(opts);
     if (cfg.access_key) {
       auth_ = std::make_unique<cloud::AkSkAuthenticator>(*cfg.access_key, clock);
+    } else if (!cfg.oidc_provider_id.empty()) {
+      auth_ = std::make_unique<cloud::OidcTokenAuthenticator>(
+          cloud::OidcSettings{options.oidc_token_file, cfg.oidc_provider_id, cfg.project_id,
+                              cfg.endpoints.base_url(cloud::Service::kIam)},
+          *client_, clock);
+    } else if (cfg.pod_identity) {
+      if (auto env = cloud::pod_identity_from_environment()) {
+        auth_ = std::make_unique<cloud::TemporaryKeyAuthenticator>(
+            std::make_unique<cloud::PodIdentitySource>(env->uri, env->token_file, *client_), clock);
+      } else {
+        auth_ = std::make_unique<Unavailable>(
+            "credentials.podIdentity: the pod has no " +
+            std::string(cloud::PodIdentitySource::kUriEnv) + " and " +
+            cloud::PodIdentitySource::kTokenFileEnv +
+            " (is a CCE Pod Identity association set for rotor's service "
+            "account?)");
+      }
+    } else if (cfg.ecs_metadata) {
+      auth_ = std::make_unique<cloud::TemporaryKeyAuthenticator>(
+          std::make_unique<cloud::EcsMetadataSource>(options.metadata_url, *client_), clock);
     } else {
       auth_ = std::make_unique<cloud::IamTokenAuthenticator>(
           *cfg.iam_user, cfg.endpoints.base_url(cloud::Service::kIam), *client_, clock);

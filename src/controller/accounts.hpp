@@ -29,6 +29,11 @@ struct AccountConfig {
   cloud::Endpoints endpoints;
   std::optional<cloud::AccessKey> access_key;
   std::optional<cloud::IamUser> iam_user;
+  // rotor's own identity (ClusterCloudAccount only): its service-account token federated
+  // through this IAM identity provider, CCE Pod Identity, or the ECS node's agency.
+  std::string oidc_provider_id;
+  bool pod_identity = false;
+  bool ecs_metadata = false;
   std::string ca_pem;  // tls.caSecretRef: CA certificates trusted in addition to the system roots
 };
 
@@ -41,6 +46,11 @@ inline constexpr auto kMinAuthCooldown = std::chrono::minutes(15);
 struct HttpCloudOptions {
   // How long refused credentials stay untried (cloud::AuthGate); raised to kMinAuthCooldown.
   Duration auth_cooldown = cloud::AuthGate::kDefaultCooldown;
+  // rotor's projected service-account token for credentials.oidc (its audience is the IAM
+  // identity provider's); the chart mounts it here.
+  std::string oidc_token_file = "/var/run/secrets/rotor.dev/oidc/token";
+  // The ECS metadata service for credentials.ecsMetadata (tests point it at loopback).
+  std::string metadata_url = "http://169.254.169.254";
   // Builds each account's HTTP client; null: cpprestsdk. Tests count requests here.
   std::function<std::unique_ptr<http::Client>(const http::ClientOptions&)> make_client;
 };

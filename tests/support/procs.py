@@ -111,10 +111,12 @@ class Redis:
 class Rotor:
     """`rotor run` against a kubeconfig, logging JSON to a file."""
 
-    def __init__(self, binary, kubeconfig, log_path, namespaces=(), workers=2):
+    def __init__(self, binary, kubeconfig, log_path, namespaces=(), workers=2, extra_args=(),
+                 env=None):
         self.args = [str(binary), "run", "--kubeconfig", str(kubeconfig), "--log-format", "json",
                      "--allowed-endpoint-host=127.0.0.1",
-                     "--workers", str(workers)]
+                     "--workers", str(workers), *extra_args]
+        self.env = env
         for ns in namespaces:
             self.args += ["--namespace", ns]
         self.log_path = pathlib.Path(log_path)
@@ -122,7 +124,7 @@ class Rotor:
 
     def start(self):
         log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(self.args, stdout=log, stderr=log)
+        self.proc = subprocess.Popen(self.args, stdout=log, stderr=log, env=self.env)
         log.close()
         return self
 
