@@ -276,9 +276,22 @@ REFUSED = [
     ("account-both-credentials",
      with_(CA, "spec.credentials", {"secretRef": {"name": "c"}, "iam": {
          "domain": "d", "username": "u", "passwordSecretRef": {"name": "p"}}}),
-     "credentials.secretRef and credentials.iam are mutually exclusive"),
+     "credentials need exactly one of secretRef, iam"),
     ("account-no-credentials", with_(CA, "spec.credentials", {}),
-     "credentials need one of secretRef (AK/SK) or iam"),
+     "credentials need exactly one of secretRef, iam"),
+    # rotor's own identity acts as the operator: not for a namespaced account (the field
+    # does not exist there).
+    ("namespaced-account-oidc", with_(CA, "spec.credentials", {"oidc": {"providerId": "idp"}}),
+     'unknown field "spec.credentials.oidc"'),
+    ("cluster-account-two-identities",
+     with_(CCA, "spec.credentials", {"oidc": {"providerId": "idp"}, "ecsMetadata": {}}),
+     "credentials need exactly one of secretRef, iam, oidc, podIdentity, ecsMetadata"),
+    ("pod-identity-on-otc",
+     with_(with_(CCA, "spec.credentials", {"podIdentity": {}}), "spec.cloud", "OpenTelekomCloud"),
+     "credentials.podIdentity (CCE Pod Identity) exists on HuaweiCloud only"),
+    ("allowedInstances-bad-pattern",
+     with_(CCA, "spec.allowedInstances", [{"dcs": ["a*b"]}]),
+     "spec.allowedInstances[0].dcs[0] in body should match"),
     ("account-endpoint-scheme", with_(CA, "spec.endpoints", {"dcs": "ftp://dcs.example"}),
      "must be a URL starting with https:// or http://"),
     ("account-endpoint-not-url", with_(CA, "spec.endpoints", {"ddm": "http://"}),
@@ -314,10 +327,18 @@ def test_invalid_object_is_refused(kubectl, obj, message):
     with_(CCA, "spec.allowedNamespaces", {"selector": {"matchExpressions": [
         {"key": "team", "operator": "In", "values": ["a"]},
         {"key": "x", "operator": "Exists"}]}}),
+    with_(CCA, "spec.credentials", {"oidc": {"providerId": "my-cluster"}}),
+    with_(CCA, "spec.credentials", {"podIdentity": {}}),
+    with_(CCA, "spec.credentials", {"ecsMetadata": {}}),
+    with_(CCA, "spec.allowedInstances", [
+        {"name": "team-a", "namespaces": {"names": ["team-a"]}, "dcs": ["team-a-*", "x1"],
+         "ddm": ["*"]},
+        {"namespaces": {"selector": {"matchLabels": {"tier": "prod"}}}, "dms": ["k-1"]}]),
 ], ids=["cron-names-ranges-steps", "cron-macro", "interval-jitter-suspend", "passwordFree-Reset",
         "dcs-all-specials", "ddm-all-specials", "dms-all-specials-and-space", "rabbitmq",
         "cluster-account-ref", "iam-credentials", "tls-ca", "selector-all-namespaces",
-        "selector-expressions"])
+        "selector-expressions", "cluster-oidc", "cluster-pod-identity", "cluster-ecs-metadata",
+        "allowed-instances"])
 def test_valid_variant_is_accepted(kubectl, obj):
     p = dry_run_create(kubectl, obj)
     assert p.returncode == 0, p.stderr

@@ -155,6 +155,23 @@ TEST_F(Tenancy, ServiceAccountTokensAndCredentialsAreNeverTargets) {
   }
 }
 
+// rotor's own identity is the operator's: a namespaced account cannot borrow it, even if
+// the object reached the operator without the CRD's schema.
+TEST_F(Tenancy, ANamespacedAccountCannotUseRotorsOwnIdentity) {
+  for (const char* creds :
+       {R"({"oidc":{"providerId":"idp"}})", R"({"podIdentity":{}})", R"({"ecsMetadata":{}})"}) {
+    (void)api.remove(res::kCloudAccounts, "team", "mine");
+    (void)api.remove(res::kDcsInstances, "team", "cache");
+    (void)api.remove(res::kSecrets, "team", "unused");
+    own_account(std::string(R"(,"credentials":)") + creds,
+                R"({"metadata":{"name":"unused"},"data":{}})");
+    reconciler.reconcile(ResourceKind::kDcsInstance, "team", "cache");
+    EXPECT_EQ(condition("Ready", "reason"), "AccountInvalid") << creds;
+    EXPECT_NE(condition("Ready", "message").find("ClusterCloudAccounts only"), std::string::npos);
+    EXPECT_EQ(cloud->calls, 0);
+  }
+}
+
 TEST(EndpointPolicy, HttpsInsideTheCloudOrAdmittedByTheOperator) {
   const access::EndpointPolicy none;
   EXPECT_FALSE(access::endpoint_refusal(none, "https://dcs.eu-de.otc.t-systems.com"));
