@@ -8,6 +8,7 @@
 #include "controller/operator.hpp"
 #include "kube/config.hpp"
 #include "kube/rest_api.hpp"
+#include "runtime/cached_reads.hpp"
 
 namespace rotor::cli {
 namespace {
@@ -107,14 +108,21 @@ int run(const Args& args) {
   controller::HttpCloudOptions cloud_options;
   cloud_options.oidc_token_file = vm["oidc-token-file"].as<std::string>();
   cloud_options.metadata_url = vm["metadata-url"].as<std::string>();
-  controller::AccountResolver accounts(
-      api, controller::make_http_cloud_factory(clock, cloud_options), endpoint_policy);
-  controller::KubeEventRecorder events(api, clock, log, pod_identity());
-  // The duplicate-instance check reads the operator's caches; the operator is built after
-  // the reconciler it drives, hence the indirection.
+  // Reads of the resource and its account come from the operator's caches once they have
+  // synced (Secrets never do; see runtime/cached_reads.hpp). The operator is built after the
+  // reconciler it drives, hence the indirection through `running`.
   const controller::Operator* running = nullptr;
+  runtime::CachedReads reads(
+      api,
+      [&running](const kube::ResourceRef& r, const std::string& ns) -> const runtime::Informer* {
+        return running ? running->informer_for(r, ns) : nullptr;
+      });
+  controller::AccountResolver accounts(
+      reads, controller::make_http_cloud_factory(clock, cloud_options), endpoint_policy);
+  controller::KubeEventRecorder events(api, clock, log, pod_identity());
+  // The duplicate-instance check reads the operator's caches too.
   controller::Reconciler reconciler(
-      {api, accounts, clock, *random, events, log,
+      {reads, accounts, clock, *random, events, log,
        [&running](controller::ResourceKind kind) -> std::optional<std::vector<kube::Object>> {
          if (running == nullptr) return std::nullopt;
          return running->peers(kind);

@@ -40,29 +40,32 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
   if (namespaces.empty()) namespaces.push_back("");  // all
   for (auto kind : kRotatedKinds) {
     for (const auto& ns : namespaces) {
-      rotated_.push_back(
-          {kind, std::make_unique<runtime::Informer>(
-                     api_, clock, resource_ref(kind), ns,
-                     [this, kind](kube::EventType type, const kube::Object& obj) {
-                       // Deletions need no reconcile: the Secret is kept on purpose.
-                       if (type == kube::EventType::kDeleted) return;
-                       queue_.add(make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
-                     },
-                     log_, options_.informer)});
+      rotated_.push_back({kind, ns,
+                          std::make_unique<runtime::Informer>(
+                              api_, clock, resource_ref(kind), ns,
+                              [this, kind](kube::EventType type, const kube::Object& obj) {
+                                // Deletions need no reconcile: the Secret is kept on purpose.
+                                if (type == kube::EventType::kDeleted) return;
+                                queue_.add(
+                                    make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
+                              },
+                              log_, options_.informer)});
     }
   }
   for (const auto& ns : namespaces) {
-    accounts_.push_back(std::make_unique<runtime::Informer>(
-        api_, clock, kube::resources::kCloudAccounts, ns,
-        [this](kube::EventType, const kube::Object& obj) {
-          enqueue_all_in(kube::namespace_of(obj));
-        },
-        log_, options_.informer));
+    accounts_.push_back({&kube::resources::kCloudAccounts, ns,
+                         std::make_unique<runtime::Informer>(
+                             api_, clock, kube::resources::kCloudAccounts, ns,
+                             [this](kube::EventType, const kube::Object& obj) {
+                               enqueue_all_in(kube::namespace_of(obj));
+                             },
+                             log_, options_.informer)});
   }
-  accounts_.push_back(std::make_unique<runtime::Informer>(
-      api_, clock, kube::resources::kClusterCloudAccounts, "",
-      [this](kube::EventType, const kube::Object&) { enqueue_all_in(""); }, log_,
-      options_.informer));
+  accounts_.push_back({&kube::resources::kClusterCloudAccounts, "",
+                       std::make_unique<runtime::Informer>(
+                           api_, clock, kube::resources::kClusterCloudAccounts, "",
+                           [this](kube::EventType, const kube::Object&) { enqueue_all_in(""); },
+                           log_, options_.informer)});
   runtime::InformerOptions managed = options_.informer;
   managed.label_selector = kManagedSecretSelector;
   for (const auto& ns : namespaces) {
@@ -83,7 +86,7 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
 }
 
 void Operator::enqueue_all_in(const std::string& ns) {
-  for (const auto& [kind, informer] : rotated_) {
+  for (const auto& [kind, watched_ns, informer] : rotated_) {
     for (const auto& obj : informer->items()) {
       if (!ns.empty() && kube::namespace_of(obj) != ns) continue;
       queue_.add(make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
@@ -105,7 +108,7 @@ void Operator::enqueue_for_secret(const kube::Object& secret) {
     }
   }
   // A target Secret: the resources of its namespace whose spec.secret.name is its name.
-  for (const auto& [kind, informer] : rotated_) {
+  for (const auto& [kind, watched_ns, informer] : rotated_) {
     for (const auto& obj : informer->items()) {
       if (kube::namespace_of(obj) == ns &&
           kube::get_string(obj, {"spec", "secret", "name"}) == name)
@@ -117,7 +120,7 @@ void Operator::enqueue_for_secret(const kube::Object& secret) {
 std::vector<const runtime::Informer*> Operator::informers() const {
   std::vector<const runtime::Informer*> all;
   for (const auto& r : rotated_) all.push_back(r.informer.get());
-  for (const auto& i : accounts_) all.push_back(i.get());
+  for (const auto& a : accounts_) all.push_back(a.informer.get());
   for (const auto& i : secrets_) all.push_back(i.get());
   return all;
 }
@@ -126,7 +129,7 @@ void Operator::start() {
   if (started_) return;
   started_ = true;
   pool_->start();
-  for (auto& i : accounts_) i->start();
+  for (auto& a : accounts_) a.informer->start();
   for (auto& i : secrets_) i->start();
   for (auto& r : rotated_) r.informer->start();
   log_.info("operator started", {{"workers", std::to_string(options_.workers)}});
@@ -137,7 +140,7 @@ void Operator::stop() {
   started_ = false;
   for (auto& r : rotated_) r.informer->stop();
   for (auto& i : secrets_) i->stop();
-  for (auto& i : accounts_) i->stop();
+  for (auto& a : accounts_) a.informer->stop();
   pool_->stop();
   log_.info("operator stopped");
 }
@@ -159,6 +162,17 @@ std::optional<std::vector<kube::Object>> Operator::peers(ResourceKind kind) cons
                std::make_move_iterator(items.end()));
   }
   return all;
+}
+
+const runtime::Informer* Operator::informer_for(const kube::ResourceRef& r,
+                                                const std::string& ns) const {
+  for (const auto& ri : rotated_) {
+    if (resource_ref(ri.kind) == r && (ri.ns.empty() || ri.ns == ns)) return ri.informer.get();
+  }
+  for (const auto& a : accounts_) {
+    if (*a.ref == r && (!r.namespaced || a.ns.empty() || a.ns == ns)) return a.informer.get();
+  }
+  return nullptr;
 }
 
 }  // namespace rotor::controller

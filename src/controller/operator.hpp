@@ -52,10 +52,14 @@ class Operator {
   // Every cached resource of `kind` (all watched namespaces), for the duplicate-instance
   // check; nullopt until those caches have synced.
   std::optional<std::vector<kube::Object>> peers(ResourceKind kind) const;
+  // The informer caching objects of `r` in namespace `ns` (rotated kinds and cloud
+  // accounts), or null: what runtime::CachedReads serves reads from.
+  const runtime::Informer* informer_for(const kube::ResourceRef& r, const std::string& ns) const;
 
  private:
   struct RotatedInformer {
     ResourceKind kind;
+    std::string ns;  // "" for all namespaces
     std::unique_ptr<runtime::Informer> informer;
   };
 
@@ -69,9 +73,14 @@ class Operator {
   OperatorOptions options_;
   runtime::WorkQueue queue_;
   std::unique_ptr<runtime::WorkerPool> pool_;
-  std::vector<RotatedInformer> rotated_;                      // the rotated kinds
-  std::vector<std::unique_ptr<runtime::Informer>> accounts_;  // CloudAccounts, ClusterCloudAccounts
-  std::vector<std::unique_ptr<runtime::Informer>> secrets_;   // Secrets labelled managed-by=rotor
+  std::vector<RotatedInformer> rotated_;  // the rotated kinds
+  struct AccountInformer {
+    const kube::ResourceRef* ref;
+    std::string ns;
+    std::unique_ptr<runtime::Informer> informer;
+  };
+  std::vector<AccountInformer> accounts_;  // CloudAccounts per namespace, ClusterCloudAccounts
+  std::vector<std::unique_ptr<runtime::Informer>> secrets_;  // Secrets labelled managed-by=rotor
   bool started_ = false;
 };
 

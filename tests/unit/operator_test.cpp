@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "runtime/cached_reads.hpp"
 #include "testing/fake_api.hpp"
 
 namespace rotor::controller {
@@ -130,6 +131,34 @@ TEST(Operator, EditingARotationRecordWakesTheResourceItNames) {
   OperatorFixture f;
   f.edit("rotor-record.ddmaccount.app");
   EXPECT_EQ(f.wait_for("ddmaccounts/team/app"), (std::vector<std::string>{"ddmaccounts/team/app"}));
+}
+
+// The reconciler's reads of resources and accounts come from the operator's caches; Secrets
+// always from the server (runtime/cached_reads.hpp says why).
+TEST(Operator, CachedReadsServeResourcesAndAccountsButNeverSecrets) {
+  OperatorFixture f;
+  ASSERT_TRUE(f.api.create(res::kClusterCloudAccounts, "", J(R"({"metadata":{"name":"shared"}})")));
+  runtime::CachedReads reads(f.api, [&](const kube::ResourceRef& r, const std::string& ns) {
+    return f.op.informer_for(r, ns);
+  });
+  const auto dcs = resource_ref(ResourceKind::kDcsInstance);
+  const auto cached = reads.get(dcs, "team", "cache");
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(kube::get_string(*cached, {"spec", "secret", "name"}), "cache-password");
+  EXPECT_TRUE(reads.get(dcs, "team", "missing").is(kube::ErrorKind::kNotFound));
+  EXPECT_EQ(reads.cache_hits(), 2u);
+  EXPECT_EQ(reads.live_gets(), 0u);
+  // A cluster-scoped account, once its watch has delivered it.
+  const auto deadline = std::chrono::steady_clock::now() + kGuard;
+  while (!reads.get(res::kClusterCloudAccounts, "", "shared") &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(1));
+  EXPECT_TRUE(reads.get(res::kClusterCloudAccounts, "", "shared"));
+  EXPECT_EQ(reads.live_gets(), 0u);
+  // Secrets and kinds without an informer go to the server.
+  EXPECT_TRUE(reads.get(res::kSecrets, "team", "cache-password"));
+  EXPECT_FALSE(reads.get(res::kNamespaces, "", "team"));
+  EXPECT_EQ(reads.live_gets(), 2u);
 }
 
 }  // namespace
