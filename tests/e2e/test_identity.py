@@ -17,7 +17,8 @@ from support.kube import Kubectl  # noqa: E402
 from support.procs import CloudSim, Redis, Rotor, wait_for  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-NS = "rotor-identity"
+# A namespace of this run's own: a reused control plane keeps the last run's objects.
+NS = f"rotor-identity-{os.getpid()}"
 SA = "rotor-federated"
 AUDIENCE = "iam.rotor-test"
 IDP = "rotor-cluster-idp"
@@ -96,7 +97,7 @@ def rotor(kubectl, sim, build_dir, tmp_path_factory):
 def cluster_account(kubectl, sim, name, credentials, instance):
     kubectl.apply({
         "apiVersion": "rotor.dev/v1alpha1", "kind": "ClusterCloudAccount",
-        "metadata": {"name": name},
+        "metadata": {"name": f"{name}-{os.getpid()}"},
         "spec": {"region": "eu-de", "projectId": PROJECT,
                  "endpoints": {s: sim.url for s in ("dcs", "ddm", "dms", "iam")},
                  "credentials": credentials,
@@ -108,7 +109,8 @@ def dcs(kubectl, name, account, instance):
     kubectl.apply({
         "apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
         "metadata": {"name": name},
-        "spec": {"cloudAccountRef": {"kind": "ClusterCloudAccount", "name": account},
+        "spec": {"cloudAccountRef": {"kind": "ClusterCloudAccount",
+                                     "name": f"{account}-{os.getpid()}"},
                  "instanceId": instance, "method": "Reset",
                  "rotation": {"interval": "720h", "firstRotation": "Immediate"},
                  "secret": {"name": f"{name}-password"}}}, NS)
