@@ -106,14 +106,25 @@ void Informer::sleep_backoff(std::stop_token stop, int& failures) {
 }
 
 bool Informer::relist(std::stop_token stop, std::string& resource_version) {
+  // In pages, so that neither the server nor rotor holds thousands of objects in one
+  // response; every page comes from the same snapshot (its continue token pins it).
   kube::ListOptions list_options;
   list_options.label_selector = options_.label_selector;
-  auto listed = api_.list(ref_, ns_, list_options);
-  if (!listed) {
-    log_.warn("list failed",
-              {{"resource", ref_.id()}, {"namespace", ns_}, {"error", listed.error().describe()}});
-    return false;
+  list_options.limit = options_.page_size;
+  kube::ObjectList all;
+  for (;;) {
+    auto page = api_.list(ref_, ns_, list_options);
+    if (!page) {
+      log_.warn("list failed",
+                {{"resource", ref_.id()}, {"namespace", ns_}, {"error", page.error().describe()}});
+      return false;  // an expired continue token (410) too: the next relist starts over
+    }
+    std::move(page->items.begin(), page->items.end(), std::back_inserter(all.items));
+    all.resource_version = page->resource_version;
+    if (page->continue_token.empty() || stop.stop_requested()) break;
+    list_options.continue_token = page->continue_token;
   }
+  const kube::ObjectList* listed = &all;
   std::set<std::string> seen;
   for (const auto& obj : listed->items) {
     if (stop.stop_requested()) return false;
@@ -161,6 +172,7 @@ void Informer::run(std::stop_token stop) {
       options.allow_bookmarks = true;
       options.timeout_seconds = options_.watch_timeout_seconds;
       options.label_selector = options_.label_selector;
+      const TimePoint watch_started = clock_.now();
       const auto result = api_.watch(
           ref_, ns_, options,
           [&](const kube::WatchEvent& e) {
@@ -173,7 +185,15 @@ void Informer::run(std::stop_token stop) {
       if (!result.last_resource_version.empty()) rv = result.last_resource_version;
       if (result.end == kube::WatchEnd::kStopped) return;
       if (result.end == kube::WatchEnd::kClosed) {
-        failures = 0;
+        // A server (or proxy) that ends every watch at once would make this loop spin:
+        // such a watch counts as a failure and waits out the backoff.
+        if (clock_.now() - watch_started < kShortestHealthyWatch) {
+          log_.warn("watch closed at once; backing off",
+                    {{"resource", ref_.id()}, {"namespace", ns_}});
+          sleep_backoff(stop, failures);
+        } else {
+          failures = 0;
+        }
         continue;
       }
       if (result.end == kube::WatchEnd::kGone) {

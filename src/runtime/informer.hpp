@@ -31,7 +31,12 @@ struct InformerOptions {
   int watch_timeout_seconds = 300;
   // Only objects matching it are listed, watched and cached ("" for all).
   std::string label_selector;
+  int page_size = 500;  // objects per list request
 };
+
+// A watch the server ends sooner than this is treated as a failure (backoff), not as the
+// normal end of a long watch.
+inline constexpr auto kShortestHealthyWatch = std::chrono::seconds(1);
 
 class Informer {
  public:

@@ -94,6 +94,41 @@ TEST(Informer, AFailedWatchBacksOffOnTheClockAndStopEndsTheBackoff) {
   EXPECT_EQ(f.clock->pending_timers(), 0u) << "stop() cancels the backoff timer";
 }
 
+TEST(Informer, ListsInPages) {
+  auto clock = std::make_shared<ManualClock>(kStart);
+  FakeApi api{clock};
+  for (int i = 0; i < 7; ++i)
+    ASSERT_TRUE(api.create(res::kSecrets, "ns", secret("p" + std::to_string(i))));
+  std::ostringstream out;
+  Logger log{out};
+  InformerOptions options;
+  options.page_size = 3;
+  Informer informer{api, *clock, res::kSecrets, "ns", [](kube::EventType, const kube::Object&) {},
+                    log, options};
+  informer.start();
+  ASSERT_TRUE(informer.wait_synced(kGuard));
+  EXPECT_EQ(informer.items().size(), 7u);
+  EXPECT_EQ(count(api, FakeApi::Verb::kList), 3u);  // 3 + 3 + 1
+}
+
+// A server that ends every watch at once must not make the informer spin.
+TEST(Informer, AWatchClosedAtOnceBacksOffAndALongOneReconnectsAtOnce) {
+  InformerFixture f;
+  f.informer.start();
+  ASSERT_TRUE(f.informer.wait_synced(kGuard));
+  ASSERT_TRUE(f.api.wait_for_watches(1, kGuard));
+  f.api.close_watches();  // no time has passed: "at once"
+  ASSERT_TRUE(eventually([&] { return f.clock->pending_timers() == 1; }));
+  EXPECT_EQ(count(f.api, FakeApi::Verb::kWatch), 1u);
+  f.clock->set(*f.clock->next_timer());
+  ASSERT_TRUE(f.api.wait_for_watches(1, kGuard));
+  EXPECT_EQ(count(f.api, FakeApi::Verb::kWatch), 2u);
+  f.clock->advance(std::chrono::minutes(5));  // a watch that ran its normal course
+  f.api.close_watches();
+  ASSERT_TRUE(eventually([&] { return count(f.api, FakeApi::Verb::kWatch) == 3; }));
+  EXPECT_EQ(f.clock->pending_timers(), 0u);
+}
+
 TEST(Informer, ALabelSelectorLimitsWhatIsListedAndWatched) {
   auto clock = std::make_shared<ManualClock>(kStart);
   FakeApi api{clock};
