@@ -39,6 +39,8 @@ int run(const Args& args) {
       "namespace", po::value<std::vector<std::string>>()->composing(),
       "watch only this namespace (repeatable; default: all namespaces)")(
       "workers", po::value<std::size_t>()->default_value(2), "concurrent reconciles")(
+      "credential-namespace", po::value<std::vector<std::string>>()->composing(),
+      "with --namespace: also watch credential Secrets here (repeatable)")(
       "allowed-endpoint-host", po::value<std::vector<std::string>>()->composing(),
       "a host cloud accounts may name in spec.endpoints beyond the cloud's own domains "
       "(repeatable; \".example.internal\" admits every host under it)")(
@@ -129,6 +131,12 @@ int run(const Args& args) {
        }});
   controller::OperatorOptions options;
   if (vm.count("namespace")) options.namespaces = vm["namespace"].as<std::vector<std::string>>();
+  options.credential_namespaces = options.namespaces;
+  if (vm.count("credential-namespace")) {
+    for (const auto& ns : vm["credential-namespace"].as<std::vector<std::string>>())
+      options.credential_namespaces.push_back(ns);
+  }
+  if (options.namespaces.empty()) options.credential_namespaces = {""};
   options.workers = workers;
   controller::Operator op(api, reconciler, clock, log, options);
   running = &op;

@@ -75,6 +75,15 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
         [this](kube::EventType, const kube::Object& obj) { enqueue_for_secret(obj); }, log_,
         managed));
   }
+  // Credentials marked for rotor: a fixed or rotated key wakes every resource at once (the
+  // AuthGate lets new credentials through), instead of at the next requeue.
+  runtime::InformerOptions credentials = options_.informer;
+  credentials.label_selector = kCredentialsSecretSelector;
+  for (const auto& ns : options_.credential_namespaces) {
+    secrets_.push_back(std::make_unique<runtime::Informer>(
+        api_, clock, kube::resources::kSecrets, ns,
+        [this](kube::EventType, const kube::Object&) { enqueue_all_in(""); }, log_, credentials));
+  }
   pool_ = std::make_unique<runtime::WorkerPool>(queue_, options_.workers,
                                                 [this](const std::string& key) {
                                                   ResourceKind kind;

@@ -26,10 +26,16 @@ namespace rotor::controller {
 // The Secrets rotor writes, targets and rotation records alike.
 inline constexpr const char* kManagedSecretSelector = "app.kubernetes.io/managed-by=rotor";
 
+// Secrets holding cloud credentials (access/secret_marks.hpp).
+inline constexpr const char* kCredentialsSecretSelector = "rotor.dev/credentials=true";
+
 struct OperatorOptions {
   std::vector<std::string> namespaces;  // empty: all namespaces
   std::size_t workers = 2;
   runtime::InformerOptions informer;
+  // Where credential Secrets are watched: the watched namespaces plus those a
+  // ClusterCloudAccount names ("" alone: all namespaces). Empty: not watched.
+  std::vector<std::string> credential_namespaces;
 };
 
 class Operator {

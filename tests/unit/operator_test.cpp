@@ -106,7 +106,7 @@ struct OperatorFixture {
                 cv.notify_all();
                 return runtime::Result::ok();
               },
-              *clock, log, OperatorOptions{{}, 1, {}}};
+              *clock, log, OperatorOptions{{}, 1, {}, {""}}};
 };
 
 TEST(Operator, EditingAManagedTargetSecretWakesTheResourcesThatNameIt) {
@@ -131,6 +131,17 @@ TEST(Operator, EditingARotationRecordWakesTheResourceItNames) {
   OperatorFixture f;
   f.edit("rotor-record.ddmaccount.app");
   EXPECT_EQ(f.wait_for("ddmaccounts/team/app"), (std::vector<std::string>{"ddmaccounts/team/app"}));
+}
+
+TEST(Operator, ChangedCredentialsWakeEveryResource) {
+  OperatorFixture f;
+  ASSERT_TRUE(f.api.create(res::kSecrets, "rotor-system",
+                           secret("creds", R"({"rotor.dev/credentials":"true"})")));
+  ASSERT_TRUE(f.settle());
+  const auto keys = f.wait_for("dcsinstances/elsewhere/cache");
+  for (const char* key :
+       {"dcsinstances/team/cache", "ddmaccounts/team/app", "dcsinstances/elsewhere/cache"})
+    EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << key;
 }
 
 // The reconciler's reads of resources and accounts come from the operator's caches; Secrets
