@@ -1,5 +1,6 @@
 #include "runtime/leader_election.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
@@ -23,13 +24,33 @@ std::string holder_of(const kube::Object& lease) {
 // Lease without a readable renewTime or duration claims nothing.
 bool expired(const kube::Object& lease, TimePoint now) {
   TimePoint renewed;
-  if (!parse_rfc3339(kube::get_string(lease, {"spec", "renewTime"}), renewed)) return true;
+  if (!parse_micro_time(kube::get_string(lease, {"spec", "renewTime"}), renewed)) return true;
   const std::int64_t duration = kube::get_int(lease, {"spec", "leaseDurationSeconds"}, 0);
   if (duration <= 0) return true;
   return now >= renewed + seconds(duration);
 }
 
 }  // namespace
+
+bool parse_micro_time(const std::string& text, TimePoint& out) {
+  if (!parse_rfc3339(text, out)) return false;
+  // parse_rfc3339 drops the fraction; here it matters: without it a standby would take
+  // over up to a second early.
+  const auto dot = text.find('.');
+  if (dot == std::string::npos) return true;
+  std::int64_t micros = 0;
+  int digits = 0;
+  for (std::size_t i = dot + 1;
+       i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+    if (digits < 6) {
+      micros = micros * 10 + (text[i] - '0');
+      ++digits;
+    }
+  }
+  for (; digits < 6; ++digits) micros *= 10;
+  out += std::chrono::microseconds(micros);
+  return true;
+}
 
 std::string format_micro_time(TimePoint t) {
   const auto since = t.time_since_epoch();
@@ -182,10 +203,15 @@ LeaderElector::Attempt LeaderElector::try_acquire() {
     meta["namespace"] = kube::Json::string(o_.lease_namespace);
     lease["spec"] = lease_spec(now, nullptr);
     auto created = api_.create(res::kLeases, o_.lease_namespace, lease);
+    if (created.is(kube::ErrorKind::kAlreadyExists)) {
+      return Attempt::kStandby;  // another candidate was quicker; the next attempt reads it
+    }
     if (!created) {
-      // AlreadyExists: another candidate was quicker; the next attempt reads its Lease.
-      log_.debug("leader election: creating the lease failed",
-                 {{"error", created.error().describe()}});
+      // E.g. the namespace does not exist, or RBAC refuses: said loudly, this replica
+      // would otherwise wait as a standby for ever.
+      log_.warn("leader election: creating the lease failed",
+                {{"lease", o_.lease_namespace + "/" + o_.lease_name},
+                 {"error", created.error().describe()}});
       return Attempt::kStandby;
     }
     observe(o_.identity);

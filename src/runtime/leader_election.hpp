@@ -99,5 +99,7 @@ class LeaderElector {
 
 // "2026-12-02T09:25:58.123456Z": the Lease's MicroTime (the apiserver wants all six digits).
 std::string format_micro_time(TimePoint t);
+// Parses RFC 3339 keeping up to six fraction digits; false if malformed.
+bool parse_micro_time(const std::string& text, TimePoint& out);
 
 }  // namespace rotor::runtime

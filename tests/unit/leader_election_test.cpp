@@ -195,9 +195,37 @@ TEST_F(LeaderElectionTest, OptionsAreValidated) {
   EXPECT_NE(validate(o), "");
 }
 
-TEST(MicroTime, HasSixDigits) {
+TEST(MicroTime, HasSixDigitsAndRoundTrips) {
+  const TimePoint t = kStart + std::chrono::microseconds(1500);
   EXPECT_EQ(format_micro_time(TimePoint(seconds(0)) + std::chrono::microseconds(1500)),
             "1970-01-01T00:00:00.001500Z");
+  TimePoint back;
+  ASSERT_TRUE(parse_micro_time(format_micro_time(t), back));
+  EXPECT_EQ(back, t);
+  ASSERT_TRUE(parse_micro_time("1970-01-01T00:00:01.5Z", back));
+  EXPECT_EQ(back, TimePoint(std::chrono::milliseconds(1500)));
+  EXPECT_FALSE(parse_micro_time("yesterday", back));
+}
+
+// A claim runs out at renewTime + leaseDurationSeconds to the microsecond, not to the
+// second: a standby must not take over early.
+TEST_F(LeaderElectionTest, HonoursTheFractionOfTheRenewTime) {
+  ASSERT_TRUE(api.create(
+      res::kLeases, "rotor-system",
+      kube::parse_json(R"({"metadata":{"name":"rotor"},"spec":{
+                           "holderIdentity":"other","leaseDurationSeconds":15,
+                           "renewTime":")" +
+                       format_micro_time(kStart + std::chrono::milliseconds(900)) + R"("}})")
+          .value()));
+  Candidate b(api, *clock, log, "b");
+  b.elector.start();
+  clock->set(kStart + seconds(15) + std::chrono::milliseconds(800));
+  EXPECT_FALSE(b.elector.leading());
+  clock->set(kStart + seconds(15) + std::chrono::milliseconds(900));
+  clock->advance(seconds(0));
+  // The next attempt after the claim ran out takes it.
+  clock->advance(seconds(2));
+  EXPECT_TRUE(b.elector.leading());
 }
 
 }  // namespace
