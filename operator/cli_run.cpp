@@ -281,10 +281,14 @@ int run(const Args& args) {
   // which must not hold up the work queue's timers.
   SystemClock election_clock;
   std::unique_ptr<runtime::LeaderElector> elector;
+  // A client of its own whose requests cannot hang past the Lease's end.
+  kube::RestOptions election_rest;
+  election_rest.request_timeout = runtime::election_request_timeout(election);
+  kube::RestApi election_api(config, election_rest);
   if (leader_elect) {
     election.identity = election_identity(*random);
     elector = std::make_unique<runtime::LeaderElector>(
-        api, election_clock, log, election,
+        election_api, election_clock, log, election,
         runtime::LeaderCallbacks{[&] {
                                    operator_metrics.set_leader(true);
                                    op.start_workers();

@@ -1,5 +1,6 @@
 #include "runtime/leader_election.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -81,6 +82,12 @@ std::string validate(const LeaderElectionOptions& o) {
     return "the lease duration must be longer than the renew deadline";
   if (whole_seconds(o.lease_duration) < 1) return "the lease duration must be at least 1s";
   return "";
+}
+
+std::chrono::milliseconds election_request_timeout(const LeaderElectionOptions& o) {
+  const auto half =
+      duration_cast<std::chrono::milliseconds>(o.lease_duration - o.renew_deadline) / 2;
+  return std::max(half, std::chrono::milliseconds(500));
 }
 
 LeaderElector::LeaderElector(kube::Api& api, const Clock& clock, Logger& log,
@@ -250,7 +257,8 @@ LeaderElector::Attempt LeaderElector::try_renew() {
       last = last_renew_;
     }
     log_.warn("leader election: renewing the lease failed", {{"error", e.describe()}});
-    return now - last >= o_.renew_deadline ? Attempt::kLost : Attempt::kLeading;
+    // The time now, not at the attempt's start: the failed call may have taken long.
+    return clock_.now() - last >= o_.renew_deadline ? Attempt::kLost : Attempt::kLeading;
   };
   auto got = api_.get(res::kLeases, o_.lease_namespace, o_.lease_name);
   if (!got) return failed(got.error());

@@ -11,7 +11,10 @@
 //    replica took it: leadership is lost at once. Other failures (the apiserver away) are
 //    retried until renew_deadline has passed since the last successful renewal; then
 //    leadership is lost too, while the Lease still has lease_duration - renew_deadline to
-//    run, so the old leader stops before anyone may take over.
+//    run, so the old leader stops before anyone may take over. That holds only if an
+//    attempt (a get and a replace) cannot hang past it: give the elector an Api whose
+//    request timeout is at most (lease_duration - renew_deadline) / 2
+//    (election_request_timeout()).
 // Losing leadership is final for an elector (on_stopped_leading runs once): the process is
 // expected to exit and come back as a standby, as with controller-runtime.
 //
@@ -45,6 +48,10 @@ struct LeaderElectionOptions {
 // "" when the options are usable, else why not (lease_duration > renew_deadline >
 // retry_period > 0, names and identity set).
 std::string validate(const LeaderElectionOptions& o);
+
+// The longest a Lease request may take: two of them (get, replace) fit in the time between
+// the renew deadline and the lease's end. At least 500 ms.
+std::chrono::milliseconds election_request_timeout(const LeaderElectionOptions& o);
 
 struct LeaderCallbacks {
   std::function<void()> on_started_leading;  // on the elector's timer thread

@@ -193,6 +193,8 @@ TEST_F(LeaderElectionTest, OptionsAreValidated) {
   EXPECT_NE(validate(o), "");
   o = Candidate::options("", true);
   EXPECT_NE(validate(o), "");
+  o = Candidate::options("a", true);
+  EXPECT_EQ(election_request_timeout(o), std::chrono::milliseconds(2500));
 }
 
 TEST(MicroTime, HasSixDigitsAndRoundTrips) {
