@@ -16,7 +16,10 @@ OperatorMetrics::OperatorMetrics(metrics::Registry& registry)
           "rotor_rotations_total",
           "Passes that called the cloud, by kind and result: success (a password rotated) "
           "or failure.",
-          {"kind", "result"})) {
+          {"kind", "result"})),
+      ready_(registry.gauge("rotor_resource_ready_status",
+                            "The Ready condition of each rotated resource: 1 for its status.",
+                            {"kind", "namespace", "name", "condition"})) {
   registry.gauge("rotor_build_info", "rotor's version; always 1.", {"version"})
       .set({ROTOR_VERSION}, 1);
   leader_.set(0);
@@ -24,6 +27,9 @@ OperatorMetrics::OperatorMetrics(metrics::Registry& registry)
 }
 
 void OperatorMetrics::on_pass(const PassOutcome& outcome) {
+  const std::string kind = kind_name(outcome.kind);
+  ready_.set({kind, outcome.ns, outcome.name, "True"}, outcome.ready ? 1 : 0);
+  ready_.set({kind, outcome.ns, outcome.name, "False"}, outcome.ready ? 0 : 1);
   if (outcome.rotated) {
     rotations_.inc({kind_name(outcome.kind), "success"});
   } else if (outcome.cloud_call) {
@@ -34,6 +40,12 @@ void OperatorMetrics::on_pass(const PassOutcome& outcome) {
 void OperatorMetrics::on_reconciled(ResourceKind kind, bool error, double seconds) {
   reconciles_.inc({kind_name(kind), error ? "error" : "success"});
   duration_.observe({kind_name(kind)}, seconds);
+}
+
+void OperatorMetrics::on_deleted(ResourceKind kind, const std::string& ns,
+                                 const std::string& name) {
+  for (const char* condition : {"True", "False"})
+    ready_.remove({kind_name(kind), ns, name, condition});
 }
 
 void OperatorMetrics::set_leader(bool leading) {

@@ -9,6 +9,9 @@
 //   rotor_rotations_total{kind,result}              counter, result success|failure: a pass
 //                                                   that called the cloud and completed a
 //                                                   rotation, or did not
+//   rotor_resource_ready_status{kind,namespace,name,condition}
+//                                                   gauge, 1 for the Ready condition's
+//                                                   status (True|False), 0 for the other
 
 #include "controller/observer.hpp"
 #include "metrics/registry.hpp"
@@ -23,6 +26,7 @@ class OperatorMetrics final : public OperatorObserver {
 
   void on_pass(const PassOutcome& outcome) override;
   void on_reconciled(ResourceKind kind, bool error, double seconds) override;
+  void on_deleted(ResourceKind kind, const std::string& ns, const std::string& name) override;
   void set_leader(bool leading);
   // Reads the queue's depth at every scrape; the queue must outlive the registry's use.
   void watch_queue(const runtime::WorkQueue& queue);
@@ -34,6 +38,7 @@ class OperatorMetrics final : public OperatorObserver {
   metrics::Counter& reconciles_;
   metrics::Histogram& duration_;
   metrics::Counter& rotations_;
+  metrics::Gauge& ready_;
 };
 
 }  // namespace rotor::controller

@@ -1,7 +1,7 @@
 #pragma once
 // What the operator tells an observer (metrics, tests) about its work, without depending on
 // how it is exported: each reconcile with its duration, and the outcome of each pass over a
-// resource (a rotation completed or failed, the Ready condition).
+// resource (a rotation completed or failed, the Ready condition), and its deletion.
 #include <string>
 
 #include "controller/resource.hpp"
@@ -25,6 +25,8 @@ class OperatorObserver {
   virtual void on_pass(const PassOutcome&) {}
   // After each reconcile of a queue key; `error`: it failed and is retried with backoff.
   virtual void on_reconciled(ResourceKind, bool /*error*/, double /*seconds*/) {}
+  // A rotated resource was deleted (its per-resource series go with it).
+  virtual void on_deleted(ResourceKind, const std::string& /*ns*/, const std::string& /*name*/) {}
 };
 
 }  // namespace rotor::controller

@@ -45,7 +45,12 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
                      api_, clock, resource_ref(kind), ns,
                      [this, kind](kube::EventType type, const kube::Object& obj) {
                        // Deletions need no reconcile: the Secret is kept on purpose.
-                       if (type == kube::EventType::kDeleted) return;
+                       if (type == kube::EventType::kDeleted) {
+                         if (options_.observer != nullptr)
+                           options_.observer->on_deleted(kind, kube::namespace_of(obj),
+                                                         kube::name_of(obj));
+                         return;
+                       }
                        queue_.add(make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
                      },
                      log_, options_.informer)});

@@ -156,6 +156,8 @@ def test_one_leads_both_ready_then_the_standby_takes_over_a_killed_leader(kubect
     assert len(sim.calls("dcs-le")) == 1
     wait_for(lambda: metric(leader, 'rotor_rotations_total{kind="DcsInstance",result="success"}')
              == 1.0, GUARD, what="the rotation counted")
+    assert metric(leader, 'rotor_resource_ready_status{kind="DcsInstance",namespace="%s",'
+                  'name="cache",condition="True"}' % NS) == 1.0
     assert "password rotated" not in standby.log()
     assert metric(standby, 'rotor_rotations_total{kind="DcsInstance",result="success"}') == 0.0
 

@@ -205,8 +205,14 @@ TEST(OperatorMetrics, CountsRotationsReconcilesAndLeadership) {
         "rotor_reconcile_total{kind=\"DdmAccount\",result=\"error\"} 1\n",
         "rotor_reconcile_duration_seconds_count{kind=\"DdmAccount\"} 2\n",
         "rotor_reconcile_duration_seconds_bucket{kind=\"DdmAccount\",le=\"0.25\"} 1\n",
-        "rotor_leader 1\n", "rotor_build_info{version=\"" ROTOR_VERSION "\"} 1\n"})
+        "rotor_leader 1\n", "rotor_build_info{version=\"" ROTOR_VERSION "\"} 1\n",
+        "rotor_resource_ready_status{kind=\"DcsInstance\",namespace=\"team\",name=\"cache\","
+        "condition=\"True\"} 1\n",
+        "rotor_resource_ready_status{kind=\"DcsInstance\",namespace=\"team\",name=\"cache\","
+        "condition=\"False\"} 0\n"})
     EXPECT_NE(text.find(line), std::string::npos) << line;
+  m.on_deleted(ResourceKind::kDcsInstance, "team", "cache");
+  EXPECT_EQ(registry.expose().find("rotor_resource_ready_status{"), std::string::npos);
 }
 
 }  // namespace
