@@ -66,7 +66,12 @@ def account(kubectl, sim):
                             "endpoints": {s: sim.url for s in ("dcs", "ddm", "dms", "iam")},
                             "credentials": {"secretRef": {"name": "cloud-creds"}}}}, NS)
     yield "sim"
+    # Operators of later tests (some watch every namespace) must not find these. The
+    # namespace stays: a bare control plane has no controller to finish deleting one.
     kubectl.run("delete", "dcsinstance", "--all", "-n", NS, "--wait=false", check=False)
+    kubectl.run("delete", "cloudaccount", "sim", "-n", NS, "--ignore-not-found", check=False)
+    kubectl.run("delete", "secret", "--all", "-n", NS, "--ignore-not-found", check=False)
+    kubectl.run("delete", "lease", LEASE, "-n", NS, "--ignore-not-found", check=False)
 
 
 def replica(build_dir, kubeconfig, tmp_path_factory, name):
