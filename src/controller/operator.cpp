@@ -45,7 +45,12 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
                               api_, clock, resource_ref(kind), ns,
                               [this, kind](kube::EventType type, const kube::Object& obj) {
                                 // Deletions need no reconcile: the Secret is kept on purpose.
-                                if (type == kube::EventType::kDeleted) return;
+                                if (type == kube::EventType::kDeleted) {
+                                  if (options_.observer != nullptr)
+                                    options_.observer->on_deleted(kind, kube::namespace_of(obj),
+                                                                  kube::name_of(obj));
+                                  return;
+                                }
                                 queue_.add(
                                     make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
                               },
@@ -84,14 +89,29 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
         api_, clock, kube::resources::kSecrets, ns,
         [this](kube::EventType, const kube::Object&) { enqueue_all_in(""); }, log_, credentials));
   }
-  pool_ = std::make_unique<runtime::WorkerPool>(queue_, options_.workers,
-                                                [this](const std::string& key) {
-                                                  ResourceKind kind;
-                                                  std::string ns, name;
-                                                  if (!parse_key(key, kind, ns, name))
-                                                    return runtime::Result::ok();
-                                                  return reconcile_(kind, ns, name);
-                                                });
+  pool_ = std::make_unique<runtime::WorkerPool>(
+      queue_, options_.workers, [this](const std::string& key) { return reconcile_key(key); });
+}
+
+runtime::Result Operator::reconcile_key(const std::string& key) {
+  ResourceKind kind;
+  std::string ns, name;
+  if (!parse_key(key, kind, ns, name)) return runtime::Result::ok();
+  OperatorObserver* observer = options_.observer;
+  if (observer == nullptr) return reconcile_(kind, ns, name);
+  // Real time, not the Clock's: this measures work, not schedules.
+  const auto began = std::chrono::steady_clock::now();
+  const auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  };
+  try {
+    runtime::Result result = reconcile_(kind, ns, name);
+    observer->on_reconciled(kind, result.error, seconds());
+    return result;
+  } catch (...) {
+    observer->on_reconciled(kind, true, seconds());
+    throw;  // the pool logs and retries it
+  }
 }
 
 void Operator::enqueue_all_in(const std::string& ns) {
@@ -135,23 +155,51 @@ std::vector<const runtime::Informer*> Operator::informers() const {
 }
 
 void Operator::start() {
-  if (started_) return;
-  started_ = true;
-  pool_->start();
+  start_informers();
+  start_workers();
+}
+
+void Operator::start_informers() {
+  if (informers_started_) return;
+  informers_started_ = true;
   for (auto& a : accounts_) a.informer->start();
   for (auto& i : secrets_) i->start();
   for (auto& r : rotated_) r.informer->start();
-  log_.info("operator started", {{"workers", std::to_string(options_.workers)}});
+  log_.info("informers started");
+}
+
+void Operator::start_workers() {
+  std::lock_guard lock(workers_mu_);  // the elector's thread against a stop from main
+  if (workers_started_) return;
+  workers_started_ = true;
+  pool_->start();
+  log_.info("workers started", {{"workers", std::to_string(options_.workers)}});
+}
+
+void Operator::stop_workers() {
+  std::lock_guard lock(workers_mu_);
+  const bool running = pool_->running();
+  workers_started_ = true;  // a stopped pool never starts (even if it never ran)
+  if (!running) return;
+  pool_->stop();
+  log_.info("workers stopped");
 }
 
 void Operator::stop() {
-  if (!started_) return;
-  started_ = false;
+  stop_workers();
+  if (!informers_started_) return;
+  informers_started_ = false;
   for (auto& r : rotated_) r.informer->stop();
   for (auto& i : secrets_) i->stop();
   for (auto& a : accounts_) a.informer->stop();
-  pool_->stop();
   log_.info("operator stopped");
+}
+
+bool Operator::synced() const {
+  for (const runtime::Informer* i : informers()) {
+    if (!i->synced()) return false;
+  }
+  return true;
 }
 
 bool Operator::wait_synced(std::chrono::milliseconds timeout) const {

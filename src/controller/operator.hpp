@@ -3,7 +3,11 @@
 //   informers (one per rotated kind and namespace, plus cloud accounts and rotor's Secrets)
 //     -> work queue (keys "dcsinstances/ns/name")
 //     -> worker pool -> Reconciler -> requeue decision back into the queue.
-// Leader election, metrics and health endpoints slot in here without touching the parts.
+// With leader election (runtime/leader_election.hpp, wired by `rotor run`) the informers
+// start on every replica, so a standby's caches are warm and it is ready; only the leader
+// starts the worker pool. Keys a standby's informers queue wait, deduplicated, for the pool.
+// Losing leadership stops the pool for good (the process exits and returns as a standby).
+// Metrics see reconciles and pass outcomes through an OperatorObserver (observer.hpp).
 //
 // What wakes a resource: a change of the resource itself; a change of a cloud account (all
 // resources that may use it); a change of a Secret rotor manages (label
@@ -13,9 +17,11 @@
 // rotor.dev/record-of label names ("dcsinstance.cache").
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "controller/observer.hpp"
 #include "controller/reconciler.hpp"
 #include "runtime/informer.hpp"
 #include "runtime/worker_pool.hpp"
@@ -36,6 +42,7 @@ struct OperatorOptions {
   // Where credential Secrets are watched: the watched namespaces plus those a
   // ClusterCloudAccount names ("" alone: all namespaces). Empty: not watched.
   std::vector<std::string> credential_namespaces;
+  OperatorObserver* observer = nullptr;  // optional: told of every reconcile
 };
 
 class Operator {
@@ -50,9 +57,19 @@ class Operator {
            OperatorOptions options);
   ~Operator() { stop(); }
 
+  // start_informers() then start_workers().
   void start();
+  // Informers only: caches fill and keys queue up, nothing is reconciled yet (a standby).
+  void start_informers();
+  // The worker pool (on becoming leader). Once only.
+  void start_workers();
+  // Stops taking work: reconciles in flight finish, queued keys are dropped, and the pool
+  // never restarts. Idempotent.
+  void stop_workers();
+  // Everything: workers, then informers.
   void stop();
   // True once every informer has loaded its first list.
+  bool synced() const;
   bool wait_synced(std::chrono::milliseconds timeout) const;
   runtime::WorkQueue& queue() { return queue_; }
   // Every cached resource of `kind` (all watched namespaces), for the duplicate-instance
@@ -72,6 +89,7 @@ class Operator {
   void enqueue_all_in(const std::string& ns);           // after a cloud account changed
   void enqueue_for_secret(const kube::Object& secret);  // after a managed Secret changed
   std::vector<const runtime::Informer*> informers() const;
+  runtime::Result reconcile_key(const std::string& key);
 
   kube::Api& api_;
   Reconcile reconcile_;
@@ -86,8 +104,10 @@ class Operator {
     std::unique_ptr<runtime::Informer> informer;
   };
   std::vector<AccountInformer> accounts_;  // CloudAccounts per namespace, ClusterCloudAccounts
-  std::vector<std::unique_ptr<runtime::Informer>> secrets_;  // Secrets labelled managed-by=rotor
-  bool started_ = false;
+  std::vector<std::unique_ptr<runtime::Informer>> secrets_;  // managed and credential Secrets
+  bool informers_started_ = false;
+  std::mutex workers_mu_;
+  bool workers_started_ = false;
 };
 
 }  // namespace rotor::controller

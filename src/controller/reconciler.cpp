@@ -239,6 +239,10 @@ runtime::Result Reconciler::report(const kube::Object& obj, const RotatedResourc
       d_.events.normal(r, n.reason, message);
     }
   }
+  if (d_.observer != nullptr) {
+    d_.observer->on_pass({r.kind, r.ns, r.name, rep.rotated, rep.answer.has_value(),
+                          rep.healthy && has_password, rep.reason});
+  }
   if (rep.rotated) {
     d_.log.info("password rotated", {{"resource", id_of(r)},
                                      {"secret", r.secret_name},

@@ -11,6 +11,7 @@
 
 #include "controller/accounts.hpp"
 #include "controller/events.hpp"
+#include "controller/observer.hpp"
 #include "controller/resource.hpp"
 #include "kube/api.hpp"
 #include "rotation/engine.hpp"
@@ -33,6 +34,7 @@ struct ReconcilerDeps {
   EventRecorder& events;
   Logger& log;
   PeerLister peers = {};
+  OperatorObserver* observer = nullptr;  // optional: told each pass's outcome
 };
 
 class Reconciler {

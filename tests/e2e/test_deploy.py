@@ -245,7 +245,7 @@ def test_namespaced_variant_applies_and_confines_secrets(admin):
 def test_deployment_is_hardened():
     (dep,) = docs((MANIFESTS / "deployment.yaml").read_text())
     spec = dep["spec"]
-    assert spec["replicas"] == 1 and spec["strategy"]["type"] == "Recreate"
+    assert spec["replicas"] == 1 and spec["strategy"]["type"] == "RollingUpdate"
     pod = spec["template"]["spec"]
     assert pod["serviceAccountName"] == "rotor"
     assert pod["securityContext"]["runAsNonRoot"] is True
@@ -254,6 +254,10 @@ def test_deployment_is_hardened():
     (c,) = pod["containers"]
     assert c["image"] == "ghcr.io/rotor-dev/rotor:0.1.0"
     assert c["args"] == ["run", "--log-format", "json"]
+    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
+    assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"metrics": 8080,
+                                                                    "health": 8081}
     sc = c["securityContext"]
     assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False
     assert sc["capabilities"] == {"drop": ["ALL"]}
@@ -422,7 +426,11 @@ def check_operator_run(admin, rotor_rbac, rotor, ns, name, log):
     with open(log, "w") as out:
         proc = subprocess.Popen([rotor, "run", f"--kubeconfig={rotor_rbac}", "--log-format",
                                  "json", "--log-level", "debug", "--workers", "2",
-                                 "--allowed-endpoint-host=127.0.0.1"],
+                                 "--allowed-endpoint-host=127.0.0.1",
+                                 # Leader election as installed (a Lease in rotor-system, its
+                                 # RBAC), under a name of this run's own.
+                                 f"--leader-election-id=rotor-deploy-{RUN}",
+                                 "--metrics-bind-address=0", "--health-probe-bind-address=0"],
                                 stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         def reconciled(n):
@@ -485,7 +493,7 @@ def test_helm_template_renders_the_same_install_as_deploy(helm):
         *[f"CustomResourceDefinition/{n}" for n in CRD_NAMES],
         "ServiceAccount/rotor", "ClusterRole/rotor", "ClusterRoleBinding/rotor",
         "Role/rotor-leader-election", "RoleBinding/rotor-leader-election",
-        "Deployment/rotor"])
+        "Deployment/rotor", "Service/rotor-metrics"])
     by = {(d["kind"], d["metadata"]["name"]): d for d in out}
 
     def rules(doc):  # the permissions granted, however they are grouped into rules
@@ -502,10 +510,22 @@ def test_helm_template_renders_the_same_install_as_deploy(helm):
     deploy_pod = deploy_dep["spec"]["template"]["spec"]
     assert pod["securityContext"] == deploy_pod["securityContext"]
     (c,), (dc,) = pod["containers"], deploy_pod["containers"]
-    for key in ("image", "securityContext", "resources", "env", "volumeMounts"):
+    for key in ("image", "securityContext", "resources", "env", "volumeMounts", "ports",
+                "livenessProbe", "readinessProbe"):
         assert c[key] == dc[key], key
-    assert c["args"] == ["run", "--log-format=json", "--log-level=info", "--workers=2"]
-    assert by[("Deployment", "rotor")]["spec"]["strategy"] == {"type": "Recreate"}
+    assert c["args"] == ["run", "--log-format=json", "--log-level=info", "--workers=2",
+                         *LEADER_ELECTION_ARGS, "--metrics-bind-address=:8080",
+                         "--health-probe-bind-address=:8081"]
+    assert by[("Deployment", "rotor")]["spec"]["strategy"] == {"type": "RollingUpdate"}
+    svc = by[("Service", "rotor-metrics")]["spec"]
+    assert svc["ports"] == [{"name": "metrics", "port": 8080, "targetPort": "metrics",
+                             "protocol": "TCP"}]
+    assert svc["selector"] == by[("Deployment", "rotor")]["spec"]["selector"]["matchLabels"]
+
+
+LEADER_ELECTION_ARGS = ["--leader-elect=true", "--leader-election-namespace=rotor-system",
+                        "--leader-election-id=rotor", "--lease-duration=15s",
+                        "--renew-deadline=10s", "--retry-period=2s"]
 
 
 def test_helm_values_are_rendered(helm):
@@ -527,6 +547,10 @@ def test_helm_values_are_rendered(helm):
     (c,) = pod["containers"]
     assert c["image"] == "ghcr.io/rotor-dev/rotor:9.9.9"
     assert c["args"] == ["run", "--log-format=text", "--log-level=debug", "--workers=5",
+                         "--leader-elect=true", "--leader-election-namespace=rotor-system",
+                         "--leader-election-id=ops-rotor", "--lease-duration=15s",
+                         "--renew-deadline=10s", "--retry-period=2s",
+                         "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
                          "--namespace=a", "--namespace=b",
                          "--allowed-endpoint-host=.vpcep.example",
                          "--allowed-endpoint-host=127.0.0.1", "--allow-plain-http"]
@@ -548,8 +572,59 @@ def test_helm_values_are_rendered(helm):
                        "namespace": "rotor-system"}
 
 
+def test_helm_leader_election_metrics_and_extras_are_rendered(helm):
+    out = docs(helm_template(
+        helm, "--set", "replicas=3", "--set", "leaderElection.namespace=leases",
+        "--set", "leaderElection.leaseDuration=30s", "--set", "leaderElection.renewDeadline=20s",
+        "--set", "leaderElection.retryPeriod=4s", "--set", "metrics.port=9090",
+        "--set", "health.port=9091", "--set", "extraArgs={--metadata-url=http://md.example}",
+        "--set", "extraVolumes[0].name=oidc-token",
+        "--set", "extraVolumes[0].projected.sources[0].serviceAccountToken.audience=sts",
+        "--set", "extraVolumes[0].projected.sources[0].serviceAccountToken.path=token",
+        "--set", "extraVolumeMounts[0].name=oidc-token",
+        "--set", "extraVolumeMounts[0].mountPath=/var/run/secrets/rotor.dev/oidc",
+        "--set", "extraVolumeMounts[0].readOnly=true").stdout)
+    (dep,) = [d for d in out if d["kind"] == "Deployment"]
+    assert dep["spec"]["replicas"] == 3
+    pod = dep["spec"]["template"]["spec"]
+    (c,) = pod["containers"]
+    assert c["args"] == ["run", "--log-format=json", "--log-level=info", "--workers=2",
+                         "--leader-elect=true", "--leader-election-namespace=leases",
+                         "--leader-election-id=rotor", "--lease-duration=30s",
+                         "--renew-deadline=20s", "--retry-period=4s",
+                         "--metrics-bind-address=:9090", "--health-probe-bind-address=:9091",
+                         "--metadata-url=http://md.example"]
+    assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"metrics": 9090,
+                                                                    "health": 9091}
+    assert c["volumeMounts"][-1] == {"name": "oidc-token", "readOnly": True,
+                                     "mountPath": "/var/run/secrets/rotor.dev/oidc"}
+    assert pod["volumes"][-1]["name"] == "oidc-token"
+    # The Lease's Role follows the Lease into its namespace.
+    roles = {(d["kind"], d["metadata"]["name"]): d["metadata"]["namespace"] for d in out
+             if d["kind"] in ("Role", "RoleBinding")}
+    assert roles[("Role", "rotor-leader-election")] == "leases"
+    assert roles[("RoleBinding", "rotor-leader-election")] == "leases"
+    (svc,) = [d for d in out if d["kind"] == "Service"]
+    assert svc["spec"]["ports"][0]["port"] == 9090
+
+
+def test_helm_without_leader_election_or_metrics(helm):
+    out = docs(helm_template(helm, "--set", "leaderElection.enabled=false",
+                             "--set", "metrics.enabled=false").stdout)
+    (dep,) = [d for d in out if d["kind"] == "Deployment"]
+    assert dep["spec"]["strategy"] == {"type": "Recreate"}
+    (c,) = dep["spec"]["template"]["spec"]["containers"]
+    assert c["args"] == ["run", "--log-format=json", "--log-level=info", "--workers=2",
+                         "--leader-elect=false", "--metrics-bind-address=0",
+                         "--health-probe-bind-address=:8081"]
+    assert [p["name"] for p in c["ports"]] == ["health"]
+    assert not [d for d in out if d["kind"] == "Service"]
+
+
 @pytest.mark.parametrize("args, message", [
-    (["--set", "replicas=2"], "leader election"),
+    (["--set", "replicas=2", "--set", "leaderElection.enabled=false"], "leaderElection"),
+    (["--set", "leaderElection.leaseDuration=15"], "leaseDuration"),
+    (["--set", "metrics.port=8081"], "must differ"),
     (["--set", "logFormat=xml"], "logFormat"),
     (["--set", "logLevel=trace"], "logLevel"),
     (["--set", "workers=0"], "workers"),

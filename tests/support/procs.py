@@ -112,10 +112,23 @@ class Rotor:
     """`rotor run` against a kubeconfig, logging JSON to a file."""
 
     def __init__(self, binary, kubeconfig, log_path, namespaces=(), workers=2, extra_args=(),
-                 env=None):
+                 env=None, leader_election=None, metrics_port=None, health_port=None):
+        # leader_election: None runs without (every test operator reconciles on its own),
+        # else (lease namespace, lease name). Ports: None disables the listener, so that
+        # operators of concurrent tests never compete for a port.
         self.args = [str(binary), "run", "--kubeconfig", str(kubeconfig), "--log-format", "json",
                      "--allowed-endpoint-host=127.0.0.1",
-                     "--workers", str(workers), *extra_args]
+                     "--workers", str(workers)]
+        if leader_election is None:
+            self.args.append("--leader-elect=false")
+        else:
+            self.args += [f"--leader-election-namespace={leader_election[0]}",
+                          f"--leader-election-id={leader_election[1]}"]
+        self.args.append("--metrics-bind-address=" +
+                         (f"127.0.0.1:{metrics_port}" if metrics_port else "0"))
+        self.args.append("--health-probe-bind-address=" +
+                         (f"127.0.0.1:{health_port}" if health_port else "0"))
+        self.args += list(extra_args)
         self.env = env
         for ns in namespaces:
             self.args += ["--namespace", ns]

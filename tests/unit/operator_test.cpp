@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "controller/metrics.hpp"
 #include "runtime/cached_reads.hpp"
 #include "testing/fake_api.hpp"
 
@@ -106,7 +107,7 @@ struct OperatorFixture {
                 cv.notify_all();
                 return runtime::Result::ok();
               },
-              *clock, log, OperatorOptions{{}, 1, {}, {""}}};
+              *clock, log, OperatorOptions{{}, 1, {}, {""}, nullptr}};
 };
 
 TEST(Operator, EditingAManagedTargetSecretWakesTheResourcesThatNameIt) {
@@ -170,6 +171,88 @@ TEST(Operator, CachedReadsServeResourcesAndAccountsButNeverSecrets) {
   EXPECT_TRUE(reads.get(res::kSecrets, "team", "cache-password"));
   EXPECT_FALSE(reads.get(res::kNamespaces, "", "team"));
   EXPECT_EQ(reads.live_gets(), 2u);
+}
+
+struct CountingObserver : OperatorObserver {
+  std::mutex mu;
+  int ok = 0;
+  int errors = 0;
+  void on_reconciled(ResourceKind, bool error, double) override {
+    std::lock_guard lock(mu);
+    ++(error ? errors : ok);
+  }
+};
+
+// A standby (leader election) runs the informers only: its caches fill and keys queue up,
+// and nothing is reconciled until it leads.
+TEST(Operator, AStandbyWatchesButReconcilesOnlyOnceLeading) {
+  auto clock = std::make_shared<ManualClock>(kStart);
+  FakeApi api{clock};
+  std::ostringstream out;
+  Logger log{out};
+  ASSERT_TRUE(
+      api.create(resource_ref(ResourceKind::kDcsInstance), "team", rotated("cache", "cache-pw")));
+  CountingObserver observer;
+  std::mutex mu;
+  std::condition_variable cv;
+  int reconciled = 0;
+  Operator op{api,
+              [&](ResourceKind, const std::string&, const std::string&) {
+                std::lock_guard lock(mu);
+                ++reconciled;
+                cv.notify_all();
+                return runtime::Result::failed();
+              },
+              *clock, log, OperatorOptions{{}, 1, {}, {}, &observer}};
+  op.start_informers();
+  ASSERT_TRUE(op.wait_synced(kGuard));
+  EXPECT_TRUE(op.synced());
+  const auto deadline = std::chrono::steady_clock::now() + kGuard;
+  while (op.queue().metrics().depth == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(1));
+  EXPECT_EQ(op.queue().metrics().depth, 1u);
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(reconciled, 0);
+  }
+  op.start_workers();
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, kGuard, [&] { return reconciled >= 1; }));
+  }
+  op.stop_workers();
+  op.start_workers();  // a stopped pool stays stopped
+  op.stop();
+  std::lock_guard lock(observer.mu);
+  EXPECT_EQ(observer.errors, 1);
+  EXPECT_EQ(observer.ok, 0);
+}
+
+TEST(OperatorMetrics, CountsRotationsReconcilesAndLeadership) {
+  metrics::Registry registry;
+  OperatorMetrics m(registry);
+  m.on_pass({ResourceKind::kDcsInstance, "team", "cache", true, true, true, "Rotated"});
+  m.on_pass({ResourceKind::kDcsInstance, "team", "cache", false, true, false, "WrongOldPassword"});
+  m.on_pass({ResourceKind::kDcsInstance, "team", "cache", false, false, true, "Waiting"});
+  m.on_reconciled(ResourceKind::kDdmAccount, false, 0.2);
+  m.on_reconciled(ResourceKind::kDdmAccount, true, 0.3);
+  m.set_leader(true);
+  const std::string text = registry.expose();
+  for (const char* line :
+       {"rotor_rotations_total{kind=\"DcsInstance\",result=\"success\"} 1\n",
+        "rotor_rotations_total{kind=\"DcsInstance\",result=\"failure\"} 1\n",
+        "rotor_reconcile_total{kind=\"DdmAccount\",result=\"success\"} 1\n",
+        "rotor_reconcile_total{kind=\"DdmAccount\",result=\"error\"} 1\n",
+        "rotor_reconcile_duration_seconds_count{kind=\"DdmAccount\"} 2\n",
+        "rotor_reconcile_duration_seconds_bucket{kind=\"DdmAccount\",le=\"0.25\"} 1\n",
+        "rotor_leader 1\n", "rotor_build_info{version=\"" ROTOR_VERSION "\"} 1\n",
+        "rotor_resource_ready_status{kind=\"DcsInstance\",namespace=\"team\",name=\"cache\","
+        "condition=\"True\"} 1\n",
+        "rotor_resource_ready_status{kind=\"DcsInstance\",namespace=\"team\",name=\"cache\","
+        "condition=\"False\"} 0\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  m.on_deleted(ResourceKind::kDcsInstance, "team", "cache");
+  EXPECT_EQ(registry.expose().find("rotor_resource_ready_status{"), std::string::npos);
 }
 
 }  // namespace

@@ -42,6 +42,12 @@ inline Json obj(const std::string& text) {
   return v ? *v : Json::object();
 }
 
+// Counts what the reconciler reports to the metrics.
+struct RecordingObserver : OperatorObserver {
+  std::vector<PassOutcome> passes;
+  void on_pass(const PassOutcome& p) override { passes.push_back(p); }
+};
+
 struct ReconcilerTest : ::testing::Test {
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kStart);
   kube::FakeApi store{clock};
@@ -52,10 +58,13 @@ struct ReconcilerTest : ::testing::Test {
   RecordingEvents events;
   std::ostringstream log_text;
   Logger log{log_text, LogFormat::kJson, LogLevel::kDebug};
-  Reconciler reconciler{{api, accounts, *clock, *random, events, log, [this](ResourceKind k) {
+  RecordingObserver observer;
+  Reconciler reconciler{{api, accounts, *clock, *random, events, log,
+                         [this](ResourceKind k) {
                            auto l = store.list(resource_ref(k), "");
                            return l ? std::optional(l->items) : std::nullopt;
-                         }}};
+                         },
+                         &observer}};
 
   void SetUp() override {
     ASSERT_TRUE(api.create(
@@ -108,10 +117,11 @@ struct ReconcilerTest : ::testing::Test {
     return text ? rotation::from_json(*text, error) : std::nullopt;
   }
   void put_secret(const std::string& password, const std::string& name = "cache-pw") {
-    ASSERT_TRUE(store.create(res::kSecrets, "team",
-                             obj(R"({"metadata":{"name":")" + name +
-                                 R"(","labels":{"app.kubernetes.io/managed-by":"rotor"}},"data":{"password":")" +
-                                 base64_encode(password) + R"("}})")));
+    ASSERT_TRUE(store.create(
+        res::kSecrets, "team",
+        obj(R"({"metadata":{"name":")" + name +
+            R"(","labels":{"app.kubernetes.io/managed-by":"rotor"}},"data":{"password":")" +
+            base64_encode(password) + R"("}})")));
   }
   void set_secret_password(const std::string& password) {
     ASSERT_TRUE(store.patch(res::kSecrets, "team", "cache-pw", kube::PatchType::kMerge,

@@ -28,6 +28,17 @@ TEST_F(ReconcilerTest, FirstRotationCreatesTheSecretAndSchedulesTheNext) {
   ASSERT_FALSE(events.events.empty());
   EXPECT_EQ(events.events.back().rfind("Normal Rotated", 0), 0u);
   expect_no_leak({*pw});
+  // The metrics hear of it: one pass, a rotation that called the cloud, Ready.
+  ASSERT_EQ(observer.passes.size(), 1u);
+  EXPECT_TRUE(observer.passes[0].rotated);
+  EXPECT_TRUE(observer.passes[0].cloud_call);
+  EXPECT_TRUE(observer.passes[0].ready);
+  EXPECT_EQ(observer.passes[0].name, "cache");
+  // The next pass only waits: no rotation, no cloud call.
+  reconcile();
+  ASSERT_EQ(observer.passes.size(), 2u);
+  EXPECT_FALSE(observer.passes[1].rotated);
+  EXPECT_FALSE(observer.passes[1].cloud_call);
 }
 
 TEST_F(ReconcilerTest, WaitsForTheIntervalThenRotatesKeepingThePrevious) {
@@ -203,8 +214,9 @@ TEST_F(ReconcilerTest, AClusterAccountMustAllowTheNamespace) {
   reconcile();
   EXPECT_EQ(cloud->calls, 0);  // admitted namespace, but no instance listed for it yet
   EXPECT_EQ(condition("Ready", "reason"), "InstanceNotAllowed");
-  ASSERT_TRUE(api.patch(res::kClusterCloudAccounts, "", "shared", kube::PatchType::kMerge,
-                        obj(R"({"spec":{"allowedInstances":[{"namespaces":{"names":["team"]},"dcs":["i-*"]}]}})")));
+  ASSERT_TRUE(api.patch(
+      res::kClusterCloudAccounts, "", "shared", kube::PatchType::kMerge,
+      obj(R"({"spec":{"allowedInstances":[{"namespaces":{"names":["team"]},"dcs":["i-*"]}]}})")));
   reconcile();
   EXPECT_EQ(cloud->calls, 1);
   EXPECT_EQ(condition("Ready"), "True");
@@ -253,9 +265,10 @@ TEST_F(ReconcilerTest, TheAccountsCaBundleReachesTheCloudClient) {
   EXPECT_EQ(condition("Ready", "reason"), "CABundleNotFound");
   EXPECT_EQ(cloud->calls, 0);
   const std::string pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-  ASSERT_TRUE(api.create(res::kSecrets, "team",
-                         obj(R"({"metadata":{"name":"private-ca","labels":{"rotor.dev/credentials":"true"}},"data":{"ca.crt":")" +
-                             base64_encode(pem) + R"("}})")));
+  ASSERT_TRUE(api.create(
+      res::kSecrets, "team",
+      obj(R"({"metadata":{"name":"private-ca","labels":{"rotor.dev/credentials":"true"}},"data":{"ca.crt":")" +
+          base64_encode(pem) + R"("}})")));
   r.reconcile(ResourceKind::kDcsInstance, "team", "cache");
   EXPECT_EQ(seen_ca, pem);
   EXPECT_EQ(condition("Ready"), "True");

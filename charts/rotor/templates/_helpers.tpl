@@ -87,8 +87,11 @@ is matched against the labels of the resource's Namespace.
 {{- end -}}
 
 {{- define "rotor.validate" -}}
-{{- if gt (int .Values.replicas) 1 -}}
-{{- fail "replicas must be 1: rotor has no leader election yet, and two replicas would rotate the same password concurrently" -}}
+{{- if and (gt (int .Values.replicas) 1) (not .Values.leaderElection.enabled) -}}
+{{- fail "replicas above 1 need leaderElection.enabled: without leader election two replicas would rotate the same password concurrently" -}}
+{{- end -}}
+{{- if and .Values.metrics.enabled (eq (int .Values.metrics.port) (int .Values.health.port)) -}}
+{{- fail "metrics.port and health.port must differ" -}}
 {{- end -}}
 {{- if not (has .Values.logFormat (list "json" "text")) -}}
 {{- fail (printf "logFormat must be json or text, not %q" (toString .Values.logFormat)) -}}
@@ -102,4 +105,9 @@ is matched against the labels of the resource's Namespace.
 {{- if and .Values.credentialNamespaces (not .Values.watchNamespaces) -}}
 {{- fail "credentialNamespaces only applies with watchNamespaces (watching all namespaces already grants get on every Secret)" -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The Lease's namespace: leaderElection.namespace, else the release namespace. */}}
+{{- define "rotor.leaseNamespace" -}}
+{{- default .Release.Namespace .Values.leaderElection.namespace -}}
 {{- end -}}
