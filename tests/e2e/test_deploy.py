@@ -493,7 +493,8 @@ def test_helm_template_renders_the_same_install_as_deploy(helm):
         *[f"CustomResourceDefinition/{n}" for n in CRD_NAMES],
         "ServiceAccount/rotor", "ClusterRole/rotor", "ClusterRoleBinding/rotor",
         "Role/rotor-leader-election", "RoleBinding/rotor-leader-election",
-        "Deployment/rotor", "Service/rotor-metrics"])
+        "Deployment/rotor", "Service/rotor-metrics",
+        "PodDisruptionBudget/rotor"])  # the chart's default 2 replicas; deploy/ runs 1
     by = {(d["kind"], d["metadata"]["name"]): d for d in out}
 
     def rules(doc):  # the permissions granted, however they are grouped into rules
@@ -609,7 +610,7 @@ def test_helm_leader_election_metrics_and_extras_are_rendered(helm):
 
 
 def test_helm_without_leader_election_or_metrics(helm):
-    out = docs(helm_template(helm, "--set", "leaderElection.enabled=false",
+    out = docs(helm_template(helm, "--set", "leaderElection.enabled=false", "--set", "replicas=1",
                              "--set", "metrics.enabled=false").stdout)
     (dep,) = [d for d in out if d["kind"] == "Deployment"]
     assert dep["spec"]["strategy"] == {"type": "Recreate"}
@@ -621,8 +622,25 @@ def test_helm_without_leader_election_or_metrics(helm):
     assert not [d for d in out if d["kind"] == "Service"]
 
 
+def test_helm_defaults_are_highly_available(helm):
+    out = docs(helm_template(helm).stdout)
+    (dep,) = [d for d in out if d["kind"] == "Deployment"]
+    assert dep["spec"]["replicas"] == 2
+    (spread,) = dep["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "kubernetes.io/hostname"
+    assert spread["whenUnsatisfiable"] == "ScheduleAnyway"
+    assert spread["labelSelector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"]
+    (pdb,) = [d for d in out if d["kind"] == "PodDisruptionBudget"]
+    assert pdb["spec"]["minAvailable"] == 1
+    assert pdb["spec"]["selector"] == dep["spec"]["selector"]
+    one = docs(helm_template(helm, "--set", "replicas=1", "--set", "spread.enabled=false").stdout)
+    assert not [d for d in one if d["kind"] == "PodDisruptionBudget"]
+    (dep1,) = [d for d in one if d["kind"] == "Deployment"]
+    assert "topologySpreadConstraints" not in dep1["spec"]["template"]["spec"]
+
+
 @pytest.mark.parametrize("args, message", [
-    (["--set", "replicas=2", "--set", "leaderElection.enabled=false"], "leaderElection"),
+    (["--set", "leaderElection.enabled=false"], "leaderElection"),  # with the default 2 replicas
     (["--set", "leaderElection.leaseDuration=15"], "leaseDuration"),
     (["--set", "metrics.port=8081"], "must differ"),
     (["--set", "logFormat=xml"], "logFormat"),
