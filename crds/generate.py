@@ -268,16 +268,7 @@ def account_spec(cluster):
             "Namespaces whose DcsInstances, DdmAccounts and DmsInstances may use this "
             "ClusterCloudAccount: those listed in names plus those the selector matches. "
             "An empty selector ({}) matches every namespace.",
-            {
-                "names": {
-                    "type": "array",
-                    "description": "Namespace names.",
-                    "maxItems": 256,
-                    "items": namespace_name("A namespace name."),
-                    "x-kubernetes-list-type": "set",
-                },
-                "selector": label_selector("Selects namespaces by their labels."),
-            },
+            namespace_set(),
             rules=[
                 rule(
                     "(has(self.names) && size(self.names) > 0) || has(self.selector)",
@@ -293,6 +284,20 @@ def account_spec(cluster):
         required=required,
         rules=spec_rules,
     )
+
+
+def namespace_set():
+    """The properties naming a set of namespaces: listed names plus a label selector."""
+    return {
+        "names": {
+            "type": "array",
+            "description": "Namespace names.",
+            "maxItems": 256,
+            "items": namespace_name("A namespace name."),
+            "x-kubernetes-list-type": "set",
+        },
+        "selector": label_selector("Selects namespaces by their labels."),
+    }
 
 
 def instance_patterns(service):
@@ -333,16 +338,7 @@ def allowed_instances(cluster):
                 "namespaces": obj(
                     "The namespaces the rule is for: those listed plus those the selector "
                     "matches. Absent: every namespace that may use the account.",
-                    {
-                        "names": {
-                            "type": "array",
-                            "description": "Namespace names.",
-                            "maxItems": 256,
-                            "items": namespace_name("A namespace name."),
-                            "x-kubernetes-list-type": "set",
-                        },
-                        "selector": label_selector("Selects namespaces by their labels."),
-                    },
+                    namespace_set(),
                 ),
                 "dcs": instance_patterns("DCS"),
                 "ddm": instance_patterns("DDM"),

@@ -18,23 +18,20 @@ AccountFailure fail(std::string reason, std::string message, bool transient = fa
   return AccountFailure{std::move(reason), std::move(message), transient};
 }
 
-// credentials.oidc / podIdentity / ecsMetadata into `cfg`; the name of the variant found
-// (as a JSON string, for messages), or null when the account uses none of them.
-const kube::Json* ambient_credentials(const kube::Object& a, AccountConfig& cfg) {
-  static const kube::Json kOidc = kube::Json::string("oidc");
-  static const kube::Json kPod = kube::Json::string("podIdentity");
-  static const kube::Json kEcs = kube::Json::string("ecsMetadata");
+// credentials.oidc / podIdentity / ecsMetadata into `cfg`; the variant's name, or null
+// when the account uses none of them.
+const char* ambient_credentials(const kube::Object& a, AccountConfig& cfg) {
   if (const kube::Json* oidc = find(a, {"spec", "credentials", "oidc"})) {
     cfg.oidc_provider_id = get_string(*oidc, {"providerId"});
-    return &kOidc;
+    return "oidc";
   }
   if (find(a, {"spec", "credentials", "podIdentity"})) {
     cfg.pod_identity = true;
-    return &kPod;
+    return "podIdentity";
   }
   if (find(a, {"spec", "credentials", "ecsMetadata"})) {
     cfg.ecs_metadata = true;
-    return &kEcs;
+    return "ecsMetadata";
   }
   return nullptr;
 }
@@ -178,12 +175,12 @@ std::variant<AccountConfig, AccountFailure> AccountResolver::load(const RotatedR
     }
     cfg.iam_user = cloud::IamUser{get_string(*iam, {"domain"}), get_string(*iam, {"username"}),
                                   std::move(*pw), cfg.project_id};
-  } else if (const kube::Json* ambient = ambient_credentials(a, cfg)) {
+  } else if (const char* ambient = ambient_credentials(a, cfg)) {
     // The pod's own identity is the operator's, not a tenant's: only an account created by
     // a cluster administrator, whose allowedNamespaces and allowedInstances scope it, may
     // use it.
     if (!r.cluster_account)
-      return fail("AccountInvalid", what + ": credentials." + ambient->as_string() +
+      return fail("AccountInvalid", what + ": credentials." + ambient +
                                         " use rotor's own identity and are for "
                                         "ClusterCloudAccounts only");
     if (cfg.pod_identity && cfg.endpoints.cloud != cloud::CloudKind::kHuaweiCloud)
