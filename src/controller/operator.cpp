@@ -39,11 +39,14 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
   std::vector<std::string> namespaces = options_.namespaces;
   if (namespaces.empty()) namespaces.push_back("");  // all
   for (auto kind : kRotatedKinds) {
+    // The echo of rotor's own status writes wakes nothing (see runtime/change_filter.hpp).
+    auto changes = std::make_shared<runtime::ChangeFilter>();
     for (const auto& ns : namespaces) {
       rotated_.push_back({kind, ns,
                           std::make_unique<runtime::Informer>(
                               api_, clock, resource_ref(kind), ns,
-                              [this, kind](kube::EventType type, const kube::Object& obj) {
+                              [this, kind, changes](kube::EventType type, const kube::Object& obj) {
+                                const bool worth = changes->worth_reconcile(type, obj);
                                 // Deletions need no reconcile: the Secret is kept on purpose.
                                 if (type == kube::EventType::kDeleted) {
                                   if (options_.observer != nullptr)
@@ -51,8 +54,9 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
                                                                   kube::name_of(obj));
                                   return;
                                 }
-                                queue_.add(
-                                    make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
+                                if (worth)
+                                  queue_.add(
+                                      make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
                               },
                               log_, options_.informer)});
     }

@@ -23,6 +23,7 @@
 
 #include "controller/observer.hpp"
 #include "controller/reconciler.hpp"
+#include "runtime/change_filter.hpp"
 #include "runtime/informer.hpp"
 #include "runtime/worker_pool.hpp"
 #include "runtime/workqueue.hpp"

@@ -212,10 +212,16 @@ runtime::Result Reconciler::report(const kube::Object& obj, const RotatedResourc
                   now, gen);
   const bool has_password = rec.last_rotation.has_value() || rep.rotated;
   if (rep.healthy) {
-    const std::string message = rep.rotated ? rep.message + " into " + where : rep.message;
-    s.set_condition("Ready", has_password, has_password ? rep.reason : "NoPassword", message, now,
-                    gen);
-    s.set_condition("Degraded", false, rep.reason, "no errors", now, gen);
+    // A rotation and the quiet pass that its own writes trigger report the same condition,
+    // so that pass writes no status: one status write per rotation. The Event tells of the
+    // rotation itself.
+    const bool current = rep.reason == "Rotated" || rep.reason == "UpToDate";
+    const std::string reason = current ? "UpToDate" : rep.reason;
+    const std::string message =
+        current ? "the password in " + where + " is current; waiting for the next rotation"
+                : rep.message;
+    s.set_condition("Ready", has_password, has_password ? reason : "NoPassword", message, now, gen);
+    s.set_condition("Degraded", false, reason, "no errors", now, gen);
     s.clear("lastError");
   } else {
     s.set_condition("Ready", false, rep.reason, rep.message, now, gen);
