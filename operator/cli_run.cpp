@@ -216,15 +216,16 @@ int run(const Args& args) {
   controller::HttpCloudOptions cloud_options;
   cloud_options.oidc_token_file = vm["oidc-token-file"].as<std::string>();
   cloud_options.metadata_url = vm["metadata-url"].as<std::string>();
-  // Reads of the resource and its account come from the operator's caches once they have
-  // synced (Secrets never do; see runtime/cached_reads.hpp). The operator is built after the
+  // Reads of the resource, its account and its Secrets come from the operator's caches once
+  // they have synced (see runtime/cached_reads.hpp). The operator is built after the
   // reconciler it drives, hence the indirection through `running`.
   const controller::Operator* running = nullptr;
   runtime::CachedReads reads(
       api,
       [&running](const kube::ResourceRef& r, const std::string& ns) -> const runtime::Informer* {
         return running ? running->informer_for(r, ns) : nullptr;
-      });
+      },
+      clock);
   controller::AccountResolver accounts(
       reads, controller::make_http_cloud_factory(clock, cloud_options), endpoint_policy);
   controller::KubeEventRecorder events(api, clock, log, pod_identity());

@@ -83,6 +83,7 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
         api_, clock, kube::resources::kSecrets, ns,
         [this](kube::EventType, const kube::Object& obj) { enqueue_for_secret(obj); }, log_,
         managed));
+    managed_secrets_.emplace_back(ns, secrets_.back().get());
   }
   // Credentials marked for rotor: a fixed or rotated key wakes every resource at once (the
   // AuthGate lets new credentials through), instead of at the next requeue.
@@ -232,6 +233,11 @@ const runtime::Informer* Operator::informer_for(const kube::ResourceRef& r,
   }
   for (const auto& a : accounts_) {
     if (*a.ref == r && (!r.namespaced || a.ns.empty() || a.ns == ns)) return a.informer.get();
+  }
+  if (r == kube::resources::kSecrets) {
+    for (const auto& [watched, informer] : managed_secrets_) {
+      if (watched.empty() || watched == ns) return informer;
+    }
   }
   return nullptr;
 }

@@ -76,8 +76,8 @@ class Operator {
   // Every cached resource of `kind` (all watched namespaces), for the duplicate-instance
   // check; nullopt until those caches have synced.
   std::optional<std::vector<kube::Object>> peers(ResourceKind kind) const;
-  // The informer caching objects of `r` in namespace `ns` (rotated kinds and cloud
-  // accounts), or null: what runtime::CachedReads serves reads from.
+  // The informer caching objects of `r` in namespace `ns` (rotated kinds, cloud accounts,
+  // and Secrets labelled as rotor's), or null: what runtime::CachedReads serves reads from.
   const runtime::Informer* informer_for(const kube::ResourceRef& r, const std::string& ns) const;
 
  private:
@@ -106,6 +106,8 @@ class Operator {
   };
   std::vector<AccountInformer> accounts_;  // CloudAccounts per namespace, ClusterCloudAccounts
   std::vector<std::unique_ptr<runtime::Informer>> secrets_;  // managed and credential Secrets
+  // The managed-Secret informers among secrets_, by namespace ("" for all).
+  std::vector<std::pair<std::string, const runtime::Informer*>> managed_secrets_;
   bool informers_started_ = false;
   std::mutex workers_mu_;
   bool workers_started_ = false;

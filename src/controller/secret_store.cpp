@@ -135,7 +135,23 @@ std::optional<std::string> SecretStore::load(rotation::Snapshot& out) {
   return std::nullopt;
 }
 
+std::optional<std::string> SecretStore::confirm_target_fresh() {
+  if (target_confirmed_) return std::nullopt;
+  auto now = api_.get_fresh(kube::resources::kSecrets, r_.ns, r_.secret_name);
+  if (!now && !now.is(kube::ErrorKind::kNotFound))
+    return "cannot read Secret " + r_.ns + "/" + r_.secret_name + ": " + now.error().describe();
+  const std::string held = now ? kube::resource_version_of(*now) : "";
+  const std::string read = target_obj_ ? kube::resource_version_of(*target_obj_) : "";
+  if (held != read) {
+    return "Secret " + r_.ns + "/" + r_.secret_name +
+           " changed after this pass read it; the next pass starts from what it holds now";
+  }
+  target_confirmed_ = true;
+  return std::nullopt;
+}
+
 std::optional<std::string> SecretStore::save(const rotation::RotationRecord& record) {
+  if (auto stale = confirm_target_fresh()) return stale;
   Json obj = record_obj_ ? *record_obj_ : Json::object();
   obj["apiVersion"] = Json::string("v1");
   obj["kind"] = Json::string("Secret");
@@ -225,6 +241,7 @@ std::optional<std::string> SecretStore::write_target(const rotation::RotationRec
                              : api_.create(kube::resources::kSecrets, r_.ns, obj);
   if (written) {
     target_obj_ = std::move(*written);
+    target_confirmed_ = true;  // the server's version, as of this write
     return std::nullopt;
   }
   if (written.is(kube::ErrorKind::kNotFound) || written.is(kube::ErrorKind::kConflict) ||

@@ -51,6 +51,10 @@ class SecretStore final : public rotation::RotationStore {
   std::optional<std::string> check_claims(const kube::Object& target);
   kube::Object target_base() const;
   std::optional<std::string> write_target(const rotation::RotationRecord& record);
+  // load() may have read the target from a cache; before the first record write of a pass
+  // (every cloud call follows one) the target is read again from the server, so that no
+  // change is sent with a "current" password someone has replaced meanwhile.
+  std::optional<std::string> confirm_target_fresh();
 
   kube::Api& api_;
   const RotatedResource& r_;
@@ -58,6 +62,7 @@ class SecretStore final : public rotation::RotationStore {
   std::optional<kube::Object> target_obj_;
   std::optional<Refusal> refusal_;
   bool migrated_legacy_ = false;
+  bool target_confirmed_ = false;  // target_obj_ is what the server holds (see above)
 };
 
 }  // namespace rotor::controller

@@ -93,6 +93,12 @@ class Api {
   // namespaces.
   virtual Result<Object> get(const ResourceRef& r, const std::string& ns,
                              const std::string& name) = 0;
+  // A read that must reflect the server now, not a cache: what a decision to spend
+  // something (a wrong-password attempt) rests on. Without a cache that is get().
+  virtual Result<Object> get_fresh(const ResourceRef& r, const std::string& ns,
+                                   const std::string& name) {
+    return get(r, ns, name);
+  }
   virtual Result<ObjectList> list(const ResourceRef& r, const std::string& ns,
                                   const ListOptions& options = {}) = 0;
   // The object's name comes from metadata.name; apiVersion and kind are filled in if absent.

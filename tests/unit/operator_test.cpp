@@ -145,14 +145,15 @@ TEST(Operator, ChangedCredentialsWakeEveryResource) {
     EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << key;
 }
 
-// The reconciler's reads of resources and accounts come from the operator's caches; Secrets
-// always from the server (runtime/cached_reads.hpp says why).
-TEST(Operator, CachedReadsServeResourcesAndAccountsButNeverSecrets) {
+// The reconciler's reads of resources, accounts and rotor's Secrets come from the operator's
+// caches (runtime/cached_reads.hpp).
+TEST(Operator, CachedReadsServeResourcesAccountsAndRotorsSecrets) {
   OperatorFixture f;
   ASSERT_TRUE(f.api.create(res::kClusterCloudAccounts, "", J(R"({"metadata":{"name":"shared"}})")));
-  runtime::CachedReads reads(f.api, [&](const kube::ResourceRef& r, const std::string& ns) {
-    return f.op.informer_for(r, ns);
-  });
+  runtime::CachedReads reads(
+      f.api,
+      [&](const kube::ResourceRef& r, const std::string& ns) { return f.op.informer_for(r, ns); },
+      *f.clock);
   const auto dcs = resource_ref(ResourceKind::kDcsInstance);
   const auto cached = reads.get(dcs, "team", "cache");
   ASSERT_TRUE(cached);
@@ -167,10 +168,52 @@ TEST(Operator, CachedReadsServeResourcesAndAccountsButNeverSecrets) {
     std::this_thread::sleep_for(milliseconds(1));
   EXPECT_TRUE(reads.get(res::kClusterCloudAccounts, "", "shared"));
   EXPECT_EQ(reads.live_gets(), 0u);
-  // Secrets and kinds without an informer go to the server.
+  // A Secret labelled as rotor's comes from the cache too.
   EXPECT_TRUE(reads.get(res::kSecrets, "team", "cache-password"));
+  EXPECT_EQ(reads.live_gets(), 0u);
+  // The Secret cache is filtered by that label, so its misses, like kinds without an
+  // informer, go to the server: an unlabelled Secret is found, a missing one is not.
+  EXPECT_TRUE(reads.get(res::kSecrets, "team", "app-password"));
+  EXPECT_TRUE(reads.get(res::kSecrets, "team", "nowhere").is(kube::ErrorKind::kNotFound));
   EXPECT_FALSE(reads.get(res::kNamespaces, "", "team"));
-  EXPECT_EQ(reads.live_gets(), 2u);
+  EXPECT_EQ(reads.live_gets(), 3u);
+  // get_fresh() always asks the server.
+  EXPECT_TRUE(reads.get_fresh(res::kSecrets, "team", "cache-password"));
+  EXPECT_EQ(reads.live_gets(), 4u);
+}
+
+// A Secret written through CachedReads reads back as written even before the informer has
+// caught up, and from the cache once it has; someone else's later write wins again.
+TEST(Operator, CachedReadsReadTheirOwnSecretWrites) {
+  OperatorFixture f;
+  runtime::CachedReads reads(
+      f.api,
+      [&](const kube::ResourceRef& r, const std::string& ns) { return f.op.informer_for(r, ns); },
+      *f.clock);
+  auto before = reads.get(res::kSecrets, "team", "cache-password");
+  ASSERT_TRUE(before);
+  f.op.stop();  // the informer stops here: its copy stays the old one
+  Json next = *before;
+  next["data"]["password"] = Json::string("bmV3");
+  auto written = reads.replace(res::kSecrets, "team", next);
+  ASSERT_TRUE(written);
+  auto read = reads.get(res::kSecrets, "team", "cache-password");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(kube::resource_version_of(*read), kube::resource_version_of(*written));
+  EXPECT_EQ(kube::get_string(*read, {"data", "password"}), "bmV3");
+  // Not forever: after kWrittenTtl the (stopped) cache answers again.
+  f.clock->advance(runtime::CachedReads::kWrittenTtl + seconds(1));
+  read = reads.get(res::kSecrets, "team", "cache-password");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(kube::resource_version_of(*read), kube::resource_version_of(*before));
+  // A failed write (a stale resourceVersion) forgets any copy kept from an earlier one.
+  Json again = *written;
+  again["data"]["password"] = Json::string("YWdhaW4=");
+  ASSERT_TRUE(reads.replace(res::kSecrets, "team", again));
+  again["data"]["password"] = Json::string("bGF0ZQ==");
+  EXPECT_FALSE(reads.replace(res::kSecrets, "team", again));  // still the first write's version
+  read = reads.get(res::kSecrets, "team", "cache-password");
+  EXPECT_EQ(kube::resource_version_of(*read), kube::resource_version_of(*before));
 }
 
 struct CountingObserver : OperatorObserver {
