@@ -324,6 +324,7 @@ void Pass::finalize() {
   out_.call = rec_.call;
   const bool assumed = rec_.assumed_applied;
   if (completes_rotation) {
+    out_.rotation_started = rec_.pending_since.value_or(now_);
     rec_.last_rotation = now_;
     rec_.rotations += 1;
     rec_.handled_rotate_now = in_.rotate_now;

@@ -177,9 +177,14 @@ struct CountingObserver : OperatorObserver {
   std::mutex mu;
   int ok = 0;
   int errors = 0;
+  std::vector<double> waits;
   void on_reconciled(ResourceKind, bool error, double) override {
     std::lock_guard lock(mu);
     ++(error ? errors : ok);
+  }
+  void on_queue_wait(double waited) override {
+    std::lock_guard lock(mu);
+    waits.push_back(waited);
   }
 };
 
@@ -215,6 +220,7 @@ TEST(Operator, AStandbyWatchesButReconcilesOnlyOnceLeading) {
     std::lock_guard lock(mu);
     EXPECT_EQ(reconciled, 0);
   }
+  clock->advance(std::chrono::seconds(5));  // the key waits 5 s for a leader's worker
   op.start_workers();
   {
     std::unique_lock lock(mu);
@@ -226,6 +232,7 @@ TEST(Operator, AStandbyWatchesButReconcilesOnlyOnceLeading) {
   std::lock_guard lock(observer.mu);
   EXPECT_EQ(observer.errors, 1);
   EXPECT_EQ(observer.ok, 0);
+  EXPECT_EQ(observer.waits, std::vector<double>{5.0});
 }
 
 TEST(OperatorMetrics, CountsRotationsReconcilesAndLeadership) {
