@@ -309,6 +309,9 @@ int run(const Args& args) {
   election_rest.request_timeout = runtime::election_request_timeout(election);
   kube::RestApi election_rest_api(config, election_rest);
   kube::ObservedApi election_api(election_rest_api, count_request);
+  // The takeover's Event goes through the elector's client too: its short timeout keeps the
+  // call, made on the elector's thread, from delaying the next renewal much.
+  controller::KubeEventRecorder lease_events(election_api, clock, log, pod_identity());
   if (leader_elect) {
     election.identity = election_identity(*random);
     elector = std::make_unique<runtime::LeaderElector>(
@@ -316,6 +319,9 @@ int run(const Args& args) {
         runtime::LeaderCallbacks{[&] {
                                    operator_metrics.set_leader(true);
                                    op.start_workers();
+                                   lease_events.leader_elected(
+                                       election.lease_namespace, election.lease_name,
+                                       elector->lease_uid(), election.identity);
                                  },
                                  [&] {
                                    // Another replica may lead now: take no new work at

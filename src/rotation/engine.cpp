@@ -351,7 +351,9 @@ void Pass::finalize() {
 void Pass::block(const std::string& reason) {
   rec_.blocked_on = block_key();
   rec_.blocked_reason = reason;
-  if (save()) wait(reason, block_message(reason), false);
+  if (!save()) return;
+  wait(reason, block_message(reason), false);
+  out_.notices.push_back({true, reason, out_.message});
 }
 
 void Pass::wait(const std::string& reason, const std::string& message, bool healthy) {
@@ -517,9 +519,12 @@ void Pass::act(Action action, Phase next, Event why) {
       rec_.blocked_reason = reason;
       if (why == Event::kLastAttempt) rec_.last_attempt_ack = in_.rotate_now;
       if (out_.answer) {
+        const std::size_t notices = out_.notices.size();
         answered(false);
         out_.reason = reason;
         out_.message += "; " + block_message(reason);
+        // The Event names the block and what lifts it, not only the answer that caused it.
+        if (out_.notices.size() > notices) out_.notices.back() = {true, reason, out_.message};
       } else {
         block(reason);
       }

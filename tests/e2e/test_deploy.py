@@ -681,6 +681,7 @@ def test_helm_namespaced_mode_confines_the_service_account(admin, helm, tmp_path
         ("get", "secrets", HELM_CREDS, None),
         *[(v, "leases.coordination.k8s.io", HELM_NS, None) for v in ("get", "create",
                                                                       "update")],
+        ("create", "events", HELM_NS, None),  # on the Lease, at a takeover
     ]
     denied = [
         *[(v, "secrets", ns, None) for v in ("get", "create", "update")
