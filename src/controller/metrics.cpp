@@ -127,6 +127,12 @@ void OperatorMetrics::on_pass(const PassOutcome& outcome) {
   }
 }
 
+void OperatorMetrics::on_refused(ResourceKind kind, const std::string& ns, const std::string& name,
+                                 const std::string& /*reason*/) {
+  ready_.set({kind_name(kind), ns, name, "True"}, 0);
+  ready_.set({kind_name(kind), ns, name, "False"}, 1);
+}
+
 void OperatorMetrics::on_reconciled(ResourceKind kind, bool error, double seconds) {
   reconciles_.inc({kind_name(kind), error ? "error" : "success"});
   duration_.observe({kind_name(kind)}, seconds);

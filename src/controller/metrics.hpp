@@ -32,6 +32,8 @@ class OperatorMetrics final : public OperatorObserver {
   explicit OperatorMetrics(metrics::Registry& registry);
 
   void on_pass(const PassOutcome& outcome) override;
+  void on_refused(ResourceKind kind, const std::string& ns, const std::string& name,
+                  const std::string& reason) override;
   void on_reconciled(ResourceKind kind, bool error, double seconds) override;
   void on_deleted(ResourceKind kind, const std::string& ns, const std::string& name) override;
   void on_cloud_request(std::string_view service, std::string_view call,

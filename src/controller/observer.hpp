@@ -37,6 +37,10 @@ class OperatorObserver {
   virtual ~OperatorObserver() = default;
   // After each pass of the Reconciler that reached the resource's status.
   virtual void on_pass(const PassOutcome&) {}
+  // A pass that stopped before the engine (invalid spec, account refused, duplicate
+  // instance...): the resource is not Ready; its schedule is as the last pass said.
+  virtual void on_refused(ResourceKind, const std::string& /*ns*/, const std::string& /*name*/,
+                          const std::string& /*reason*/) {}
   // After each reconcile of a queue key; `error`: it failed and is retried with backoff.
   virtual void on_reconciled(ResourceKind, bool /*error*/, double /*seconds*/) {}
   // A rotated resource was deleted (its per-resource series go with it).

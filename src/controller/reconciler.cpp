@@ -87,6 +87,8 @@ runtime::Result Reconciler::refuse(const kube::Object& obj, ResourceKind kind,
                                        kube::name_of(obj), kube::PatchType::kMerge, s.patch());
     if (!patched) d_.log.warn("status update failed", {{"error", patched.error().describe()}});
   }
+  if (d_.observer != nullptr)
+    d_.observer->on_refused(kind, kube::namespace_of(obj), kube::name_of(obj), reason);
   d_.log.warn("resource refused",
               {{"resource", std::string(kind_name(kind)) + "/" + kube::namespace_of(obj) + "/" +
                                 kube::name_of(obj)},

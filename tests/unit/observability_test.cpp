@@ -120,6 +120,34 @@ TEST_F(ReconcilerTest, ABlockCausedByAnAnswerNamesTheBlockInItsEvent) {
   expect_no_leak({"Current-Pw-1", "Wrong-Typed-1", *pending()});
 }
 
+TEST_F(ReconcilerTest, ARefusedResourceIsReportedNotReady) {
+  ASSERT_TRUE(api.create(res::kDcsInstances, "team", obj(R"({"metadata":{"name":"cache"},
+      "spec":{"cloudAccountRef":{"name":"acct"},"instanceId":"i-1",
+      "rotation":{"schedule":"61 * * * *"},"secret":{"name":"cache-pw"}}})")));
+  reconcile();
+  EXPECT_EQ(observer.refusals, std::vector<std::string>{"InvalidSchedule"});
+  EXPECT_TRUE(observer.passes.empty());
+  EXPECT_TRUE(observer.cloud_requests.empty());
+}
+
+TEST(OperatorMetricsExport, ARefusalTurnsReadyFalseAndKeepsTheSchedule) {
+  metrics::Registry registry;
+  OperatorMetrics m(registry);
+  PassOutcome p{ResourceKind::kDdmAccount, "team", "db", true, true, true, "Rotated"};
+  p.next_rotation = std::chrono::system_clock::from_time_t(1'902'592'123);
+  m.on_pass(p);
+  m.on_refused(ResourceKind::kDdmAccount, "team", "db", "AccountNotFound");
+  const std::string id = "kind=\"DdmAccount\",namespace=\"team\",name=\"db\"";
+  const std::string text = registry.expose();
+  EXPECT_NE(text.find("rotor_resource_ready_status{" + id + ",condition=\"False\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("rotor_resource_ready_status{" + id + ",condition=\"True\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("rotor_resource_next_rotation_timestamp_seconds{" + id + "} 1902592123\n"),
+            std::string::npos);
+}
+
 TEST(OperatorMetricsExport, PerResourceSeriesFollowThePassesAndGoWithTheResource) {
   metrics::Registry registry;
   OperatorMetrics m(registry);

@@ -47,7 +47,12 @@ inline Json obj(const std::string& text) {
 struct RecordingObserver : OperatorObserver {
   std::vector<PassOutcome> passes;
   std::vector<std::string> cloud_requests;  // "service call outcome"
+  std::vector<std::string> refusals;        // reasons
   void on_pass(const PassOutcome& p) override { passes.push_back(p); }
+  void on_refused(ResourceKind, const std::string&, const std::string&,
+                  const std::string& reason) override {
+    refusals.push_back(reason);
+  }
   void on_cloud_request(std::string_view service, std::string_view call,
                         cloud::OutcomeKind outcome) override {
     cloud_requests.push_back(std::string(service) + " " + std::string(call) + " " +
