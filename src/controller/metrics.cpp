@@ -115,10 +115,12 @@ void OperatorMetrics::on_pass(const PassOutcome& outcome) {
   ready_.set({kind, outcome.ns, outcome.name, "True"}, outcome.ready ? 1 : 0);
   ready_.set({kind, outcome.ns, outcome.name, "False"}, outcome.ready ? 0 : 1);
   const metrics::LabelValues resource = {kind, outcome.ns, outcome.name};
-  set_or_remove(last_rotation_, resource, outcome.last_rotation);
-  set_or_remove(next_rotation_, resource, outcome.next_rotation);
-  locked_.set(resource, outcome.locked ? 1 : 0);
-  blocked_.set(resource, outcome.blocked ? 1 : 0);
+  if (outcome.record_known) {
+    set_or_remove(last_rotation_, resource, outcome.last_rotation);
+    set_or_remove(next_rotation_, resource, outcome.next_rotation);
+    locked_.set(resource, outcome.locked ? 1 : 0);
+    blocked_.set(resource, outcome.blocked ? 1 : 0);
+  }
   if (outcome.rotated) {
     rotations_.inc({kind, "success"});
     if (outcome.rotation_seconds) rotation_duration_.observe({kind}, *outcome.rotation_seconds);

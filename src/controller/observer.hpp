@@ -30,6 +30,9 @@ struct PassOutcome {
   std::optional<TimePoint> next_rotation = std::nullopt;
   bool locked = false;   // the cloud locked password changes for now
   bool blocked = false;  // waits for a person (status.blockedReason)
+  // False when the pass could not read or write the rotation record: the four fields
+  // above say nothing then, and the last known values stand.
+  bool record_known = true;
 };
 
 class OperatorObserver {

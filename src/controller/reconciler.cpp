@@ -257,6 +257,7 @@ runtime::Result Reconciler::report(const kube::Object& obj, const RotatedResourc
     outcome.next_rotation = rep.next_rotation;
     outcome.locked = locked;
     outcome.blocked = !rec.blocked_reason.empty();
+    outcome.record_known = !rep.store_failed;
     d_.observer->on_pass(outcome);
   }
   if (rep.rotated) {

@@ -120,6 +120,23 @@ TEST_F(ReconcilerTest, ABlockCausedByAnAnswerNamesTheBlockInItsEvent) {
   expect_no_leak({"Current-Pw-1", "Wrong-Typed-1", *pending()});
 }
 
+TEST_F(ReconcilerTest, APassThatCannotReadItsRecordSaysSo) {
+  create_dcs();
+  reconcile();
+  ASSERT_TRUE(observer.passes.back().record_known);
+  api.hook = [](rotor::testing::ApiVerb verb, const kube::ResourceRef& r,
+                const std::string& name) -> std::optional<kube::Error> {
+    if (verb == rotor::testing::ApiVerb::kGet && r == res::kSecrets &&
+        name.rfind("rotor-record.", 0) == 0)
+      return kube::error_from_response(500, "etcd away");
+    return std::nullopt;
+  };
+  reconcile();
+  ASSERT_EQ(observer.passes.size(), 2u);
+  EXPECT_FALSE(observer.passes.back().record_known);
+  EXPECT_FALSE(observer.passes.back().ready);
+}
+
 TEST_F(ReconcilerTest, ARefusedResourceIsReportedNotReady) {
   ASSERT_TRUE(api.create(res::kDcsInstances, "team", obj(R"({"metadata":{"name":"cache"},
       "spec":{"cloudAccountRef":{"name":"acct"},"instanceId":"i-1",
@@ -183,6 +200,14 @@ TEST(OperatorMetricsExport, PerResourceSeriesFollowThePassesAndGoWithTheResource
            "rotor_resource_next_rotation_timestamp_seconds{" + id + "} 1902592123\n",
            "rotor_resource_locked{" + id + "} 0\n", "rotor_resource_blocked{" + id + "} 1\n"})
     EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  // A pass that could not read the record says nothing about the schedule: it stands.
+  PassOutcome unknown{ResourceKind::kDcsInstance, "team", "cache", false, false, false,
+                      "StoreReadFailed"};
+  unknown.record_known = false;
+  m.on_pass(unknown);
+  EXPECT_NE(registry.expose().find("rotor_resource_next_rotation_timestamp_seconds{" + id +
+                                   "} 1902592123\n"),
+            std::string::npos);
   // Suspended: no next rotation, so no series an "overdue" alert could fire on.
   p.next_rotation.reset();
   p.blocked = false;
