@@ -247,9 +247,14 @@ runtime::Result Reconciler::report(const kube::Object& obj, const RotatedResourc
     }
   }
   if (d_.observer != nullptr) {
-    PassOutcome outcome{
-        r.kind,    r.ns, r.name, rep.rotated, rep.answer.has_value(), rep.healthy && has_password,
-        rep.reason};
+    PassOutcome outcome;
+    outcome.kind = r.kind;
+    outcome.ns = r.ns;
+    outcome.name = r.name;
+    outcome.rotated = rep.rotated;
+    outcome.cloud_call = rep.answer.has_value();
+    outcome.ready = rep.healthy && has_password;
+    outcome.reason = rep.reason;
     if (rep.rotated && rep.rotation_started) {
       outcome.rotation_seconds = std::chrono::duration<double>(now - *rep.rotation_started).count();
     }
