@@ -6,8 +6,11 @@ cloudAccountRef/rotation/password/secret/status; the two account kinds differ on
 in scope), so the YAML files are generated from the building blocks below instead
 of being kept in sync by hand. Edit this file, then run:
 
-    .venv/bin/python crds/generate.py          # rewrite crds/*.yaml
+    .venv/bin/python crds/generate.py          # rewrite crds/*.yaml and the chart's copies
     .venv/bin/python crds/generate.py --check  # exit 1 if a file is out of date
+
+The same files go to charts/rotor/files/crds/, which the chart's templates/crds.yaml
+renders (Helm packages only files inside the chart directory).
 
 Rules of thumb the apiserver enforces (and that shaped this file):
 - Structural schemas: every node has a `type`; no `additionalProperties` next to
@@ -26,6 +29,7 @@ GROUP = "rotor.dev"
 VERSION = "v1alpha1"
 CATEGORIES = ["rotor"]
 HERE = pathlib.Path(__file__).resolve().parent
+CHART_CRDS = HERE.parent / "charts" / "rotor" / "files" / "crds"
 
 # ---- small schema helpers ----------------------------------------------------
 
@@ -894,18 +898,31 @@ def render(kind):
 
 
 def files():
-    return {HERE / f"{GROUP}_{KINDS[k][0]}.yaml": render(k) for k in KINDS}
+    out = {}
+    for k in KINDS:
+        name = f"{GROUP}_{KINDS[k][0]}.yaml"
+        out[HERE / name] = out[CHART_CRDS / name] = render(k)
+    return out
 
 
 def main(argv):
     check = "--check" in argv
+    wanted = files()
     stale = []
-    for path, text in files().items():
+    for path, text in wanted.items():
+        where = path.relative_to(HERE.parent)
         if check:
             if not path.exists() or path.read_text() != text:
-                stale.append(path.name)
+                stale.append(str(where))
         else:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+    # A CRD dropped here must not linger in the chart.
+    for extra in sorted(set(CHART_CRDS.glob("*.yaml")) - set(wanted)):
+        if check:
+            stale.append(str(extra.relative_to(HERE.parent)))
+        else:
+            extra.unlink()
     if stale:
         print("out of date (run crds/generate.py): " + ", ".join(stale), file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@
 #include "controller/metrics.hpp"
 #include "controller/operator.hpp"
 #include "kube/config.hpp"
+#include "kube/observed_api.hpp"
 #include "kube/rest_api.hpp"
 #include "metrics/endpoint.hpp"
 #include "metrics/process.hpp"
@@ -206,7 +207,16 @@ int run(const Args& args) {
   log.info("starting",
            {{"version", ROTOR_VERSION}, {"server", config.server}, {"context", config.context}});
 
-  kube::RestApi api(config);
+  metrics::Registry registry;
+  metrics::register_process_metrics(registry);
+  controller::OperatorMetrics operator_metrics(registry);
+  // Every API request, whoever makes it, is counted (rotor_kube_requests_total).
+  const kube::RequestObserver count_request =
+      [&operator_metrics](std::string_view verb, std::string_view resource, std::string_view code) {
+        operator_metrics.on_kube_request(verb, resource, code);
+      };
+  kube::RestApi rest_api(config);
+  kube::ObservedApi api(rest_api, count_request);
   SystemClock clock;
   auto random = make_system_random();
   access::EndpointPolicy endpoint_policy;
@@ -229,9 +239,6 @@ int run(const Args& args) {
   controller::AccountResolver accounts(
       reads, controller::make_http_cloud_factory(clock, cloud_options), endpoint_policy);
   controller::KubeEventRecorder events(api, clock, log, pod_identity());
-  metrics::Registry registry;
-  metrics::register_process_metrics(registry);
-  controller::OperatorMetrics operator_metrics(registry);
   // The duplicate-instance check reads the operator's caches too.
   controller::Reconciler reconciler(
       {reads, accounts, clock, *random, events, log,
@@ -301,7 +308,11 @@ int run(const Args& args) {
   // A client of its own whose requests cannot hang past the Lease's end.
   kube::RestOptions election_rest;
   election_rest.request_timeout = runtime::election_request_timeout(election);
-  kube::RestApi election_api(config, election_rest);
+  kube::RestApi election_rest_api(config, election_rest);
+  kube::ObservedApi election_api(election_rest_api, count_request);
+  // The takeover's Event goes through the elector's client too: its short timeout keeps the
+  // call, made on the elector's thread, from delaying the next renewal much.
+  controller::KubeEventRecorder lease_events(election_api, clock, log, pod_identity());
   if (leader_elect) {
     election.identity = election_identity(*random);
     elector = std::make_unique<runtime::LeaderElector>(
@@ -309,6 +320,9 @@ int run(const Args& args) {
         runtime::LeaderCallbacks{[&] {
                                    operator_metrics.set_leader(true);
                                    op.start_workers();
+                                   lease_events.leader_elected(
+                                       election.lease_namespace, election.lease_name,
+                                       elector->lease_uid(), election.identity);
                                  },
                                  [&] {
                                    // Another replica may lead now: take no new work at

@@ -1,6 +1,7 @@
 #pragma once
-// Kubernetes Events about a resource, so that `kubectl describe` tells its story. Messages
-// are written by the reconciler from outcomes that are already scrubbed of secrets.
+// Kubernetes Events about a resource, so that `kubectl describe` tells its story, and about
+// the leader election's Lease. Messages are written by the reconciler from outcomes that are
+// already scrubbed of secrets.
 #include <string>
 
 #include "controller/resource.hpp"
@@ -19,6 +20,15 @@ class EventRecorder {
                        const std::string& message) = 0;
 };
 
+// The object an Event is about (its involvedObject).
+struct EventSubject {
+  std::string api_version;
+  std::string kind;
+  std::string ns;
+  std::string name;
+  std::string uid;  // "" if unknown; `kubectl describe` matches Events on it
+};
+
 // core/v1 Events; a failure to record one is logged and otherwise ignored.
 class KubeEventRecorder final : public EventRecorder {
  public:
@@ -32,9 +42,15 @@ class KubeEventRecorder final : public EventRecorder {
                const std::string& message) override {
     record(r, "Warning", reason, message);
   }
+  // What controller-runtime records when a replica takes the Lease: Normal LeaderElection
+  // "<identity> became leader", on the coordination.k8s.io/v1 Lease.
+  void leader_elected(const std::string& lease_ns, const std::string& lease_name,
+                      const std::string& lease_uid, const std::string& identity);
 
  private:
   void record(const RotatedResource& r, const char* type, const std::string& reason,
+              const std::string& message);
+  void record(const EventSubject& subject, const char* type, const std::string& reason,
               const std::string& message);
 
   kube::Api& api_;

@@ -12,6 +12,17 @@ namespace {
 constexpr ResourceKind kRotatedKinds[] = {ResourceKind::kDcsInstance, ResourceKind::kDdmAccount,
                                           ResourceKind::kDmsInstance};
 
+// The queue tells the observer how long each key waited for a worker.
+runtime::WorkQueueOptions queue_options(OperatorObserver* observer) {
+  runtime::WorkQueueOptions options;
+  if (observer != nullptr) {
+    options.on_handed_out = [observer](Duration waited) {
+      observer->on_queue_wait(std::chrono::duration<double>(waited).count());
+    };
+  }
+  return options;
+}
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -35,7 +46,7 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
       reconcile_(std::move(reconcile)),
       log_(log),
       options_(std::move(options)),
-      queue_(clock) {
+      queue_(clock, queue_options(options_.observer)) {
   std::vector<std::string> namespaces = options_.namespaces;
   if (namespaces.empty()) namespaces.push_back("");  // all
   for (auto kind : kRotatedKinds) {

@@ -7,7 +7,8 @@
 // start on every replica, so a standby's caches are warm and it is ready; only the leader
 // starts the worker pool. Keys a standby's informers queue wait, deduplicated, for the pool.
 // Losing leadership stops the pool for good (the process exits and returns as a standby).
-// Metrics see reconciles and pass outcomes through an OperatorObserver (observer.hpp).
+// Metrics see reconciles, pass outcomes and queue waits through an OperatorObserver
+// (observer.hpp).
 //
 // What wakes a resource: a change of the resource itself; a change of a cloud account (all
 // resources that may use it); a change of a Secret rotor manages (label
@@ -43,7 +44,7 @@ struct OperatorOptions {
   // Where credential Secrets are watched: the watched namespaces plus those a
   // ClusterCloudAccount names ("" alone: all namespaces). Empty: not watched.
   std::vector<std::string> credential_namespaces;
-  OperatorObserver* observer = nullptr;  // optional: told of every reconcile
+  OperatorObserver* observer = nullptr;  // optional: told of every reconcile and queue wait
 };
 
 class Operator {

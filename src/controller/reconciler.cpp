@@ -1,5 +1,6 @@
 #include "controller/reconciler.hpp"
 
+#include "controller/observed_cloud.hpp"
 #include "controller/secret_store.hpp"
 #include "controller/status.hpp"
 #include "kube/json.hpp"
@@ -86,6 +87,8 @@ runtime::Result Reconciler::refuse(const kube::Object& obj, ResourceKind kind,
                                        kube::name_of(obj), kube::PatchType::kMerge, s.patch());
     if (!patched) d_.log.warn("status update failed", {{"error", patched.error().describe()}});
   }
+  if (d_.observer != nullptr)
+    d_.observer->on_refused(kind, kube::namespace_of(obj), kube::name_of(obj), reason);
   d_.log.warn("resource refused",
               {{"resource", std::string(kind_name(kind)) + "/" + kube::namespace_of(obj) + "/" +
                                 kube::name_of(obj)},
@@ -170,8 +173,12 @@ runtime::Result Reconciler::reconcile(ResourceKind kind, const std::string& ns,
     return schedule->next_rotation(last, uid);
   };
   SecretStore store(d_.api, r);
+  std::optional<ObservedPasswordApi> observed;
+  if (d_.observer != nullptr) observed.emplace(*resolved.api, *d_.observer);
+  cloud::PasswordApi& password_api =
+      observed ? static_cast<cloud::PasswordApi&>(*observed) : *resolved.api;
   const auto rep = rotation::run_pass(
-      intent, {*resolved.api, store, d_.clock, d_.random, &memo_, make_key(kind, ns, name)});
+      intent, {password_api, store, d_.clock, d_.random, &memo_, make_key(kind, ns, name)});
   for (const auto& step : rep.trace)
     d_.log.debug("rotation step", {{"resource", id_of(r)}, {"step", step}});
   if (rep.store_failed && store.refusal())
@@ -246,8 +253,23 @@ runtime::Result Reconciler::report(const kube::Object& obj, const RotatedResourc
     }
   }
   if (d_.observer != nullptr) {
-    d_.observer->on_pass({r.kind, r.ns, r.name, rep.rotated, rep.answer.has_value(),
-                          rep.healthy && has_password, rep.reason});
+    PassOutcome outcome;
+    outcome.kind = r.kind;
+    outcome.ns = r.ns;
+    outcome.name = r.name;
+    outcome.rotated = rep.rotated;
+    outcome.cloud_call = rep.answer.has_value();
+    outcome.ready = rep.healthy && has_password;
+    outcome.reason = rep.reason;
+    if (rep.rotated && rep.rotation_started) {
+      outcome.rotation_seconds = std::chrono::duration<double>(now - *rep.rotation_started).count();
+    }
+    outcome.last_rotation = rec.last_rotation;
+    outcome.next_rotation = rep.next_rotation;
+    outcome.locked = locked;
+    outcome.blocked = !rec.blocked_reason.empty();
+    outcome.record_known = !rep.store_failed;
+    d_.observer->on_pass(outcome);
   }
   if (rep.rotated) {
     d_.log.info("password rotated", {{"resource", id_of(r)},

@@ -324,6 +324,7 @@ void Pass::finalize() {
   out_.call = rec_.call;
   const bool assumed = rec_.assumed_applied;
   if (completes_rotation) {
+    out_.rotation_started = rec_.pending_since.value_or(now_);
     rec_.last_rotation = now_;
     rec_.rotations += 1;
     rec_.handled_rotate_now = in_.rotate_now;
@@ -350,7 +351,9 @@ void Pass::finalize() {
 void Pass::block(const std::string& reason) {
   rec_.blocked_on = block_key();
   rec_.blocked_reason = reason;
-  if (save()) wait(reason, block_message(reason), false);
+  if (!save()) return;
+  wait(reason, block_message(reason), false);
+  out_.notices.push_back({true, reason, out_.message});
 }
 
 void Pass::wait(const std::string& reason, const std::string& message, bool healthy) {
@@ -516,9 +519,12 @@ void Pass::act(Action action, Phase next, Event why) {
       rec_.blocked_reason = reason;
       if (why == Event::kLastAttempt) rec_.last_attempt_ack = in_.rotate_now;
       if (out_.answer) {
+        const std::size_t notices = out_.notices.size();
         answered(false);
         out_.reason = reason;
         out_.message += "; " + block_message(reason);
+        // The Event names the block and what lifts it, not only the answer that caused it.
+        if (out_.notices.size() > notices) out_.notices.back() = {true, reason, out_.message};
       } else {
         block(reason);
       }

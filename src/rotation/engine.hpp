@@ -48,6 +48,9 @@ struct Notice {
 struct Report {
   RotationRecord record;  // after the pass
   bool rotated = false;   // a rotation completed
+  // A rotation completed: when it began (its pending password was made; for a password-free
+  // reset, this pass), for a duration metric.
+  std::optional<TimePoint> rotation_started;
   Call call = Call::kReset;
   std::optional<cloud::Outcome> answer;  // the last cloud answer of the pass
   std::string reason;                    // condition reason, e.g. "Rotated", "WrongOldPassword"

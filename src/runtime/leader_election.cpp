@@ -134,6 +134,11 @@ bool LeaderElector::leading() const {
   return leading_;
 }
 
+std::string LeaderElector::lease_uid() const {
+  std::lock_guard lock(mu_);
+  return lease_uid_;
+}
+
 std::string LeaderElector::observed_holder() const {
   std::lock_guard lock(mu_);
   return observed_holder_;
@@ -224,6 +229,7 @@ LeaderElector::Attempt LeaderElector::try_acquire() {
     observe(o_.identity);
     std::lock_guard lock(mu_);
     last_renew_ = now;
+    lease_uid_ = kube::get_string(*created, {"metadata", "uid"});
     return Attempt::kLeading;
   }
   if (!got) {
@@ -245,6 +251,7 @@ LeaderElector::Attempt LeaderElector::try_acquire() {
   observe(o_.identity);
   std::lock_guard lock(mu_);
   last_renew_ = now;
+  lease_uid_ = kube::get_string(*replaced, {"metadata", "uid"});
   return Attempt::kLeading;
 }
 

@@ -77,6 +77,8 @@ class LeaderElector {
   // The holder last seen on the Lease ("" if none or not read yet).
   std::string observed_holder() const;
   const std::string& identity() const { return o_.identity; }
+  // The uid of the Lease as this elector last took it ("" before), for Events about it.
+  std::string lease_uid() const;
 
  private:
   enum class Attempt { kLeading, kStandby, kLost };
@@ -101,6 +103,7 @@ class LeaderElector {
   bool lost_ = false;
   TimePoint last_renew_{};
   std::string observed_holder_;
+  std::string lease_uid_;
   TimerHandle timer_;
 };
 

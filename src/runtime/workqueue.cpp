@@ -17,7 +17,9 @@ TimePoint saturating_add(TimePoint now, Duration delay) {
 }  // namespace
 
 WorkQueue::WorkQueue(const Clock& clock, WorkQueueOptions options)
-    : clock_(clock), backoff_(options.backoff, std::move(options.random)) {}
+    : clock_(clock),
+      backoff_(options.backoff, std::move(options.random)),
+      on_handed_out_(std::move(options.on_handed_out)) {}
 
 WorkQueue::~WorkQueue() {
   shutdown();  // cancels the clock timer, whose fire refers to this queue
@@ -25,12 +27,12 @@ WorkQueue::~WorkQueue() {
 
 // --- adding ------------------------------------------------------------------------------
 
-bool WorkQueue::add_locked(const std::string& key) {
+bool WorkQueue::add_locked(const std::string& key, TimePoint added_at) {
   if (shutting_down_) return false;
   // "Now" is earlier than any schedule, so it replaces it; the heap entry goes stale and is
   // skipped when it surfaces. This saves the extra reconcile client-go would do later.
   waiting_.erase(key);
-  if (!dirty_.insert(key).second) return false;  // already pending
+  if (!dirty_.emplace(key, added_at).second) return false;  // already pending
   ++adds_;
   if (processing_.count(key) != 0) return false;  // done() will re-queue it
   ready_.push_back(key);
@@ -39,7 +41,7 @@ bool WorkQueue::add_locked(const std::string& key) {
 
 void WorkQueue::add(const std::string& key) {
   std::lock_guard lock(mu_);
-  if (add_locked(key)) wake_one_locked();
+  if (add_locked(key, clock_.now())) wake_one_locked();
 }
 
 void WorkQueue::add_after(const std::string& key, Duration delay) {
@@ -64,7 +66,7 @@ void WorkQueue::add_at(const std::string& key, TimePoint when) {
 TimerHandle WorkQueue::add_at_locked(const std::string& key, TimePoint when, TimePoint now) {
   if (shutting_down_) return {};
   if (when <= now) {
-    if (add_locked(key)) wake_one_locked();
+    if (add_locked(key, now)) wake_one_locked();
     return {};
   }
   if (dirty_.count(key) != 0) return {};  // a run is pending before `when`; it will reschedule
@@ -136,7 +138,9 @@ void WorkQueue::promote_due_locked(TimePoint now) {
     timers_.pop_back();
     if (stale) continue;
     waiting_.erase(it);
-    add_locked(timer.key);  // the caller looks at ready_ and wakes workers as needed
+    // Added when it fell due, however late the timer ran; the caller looks at ready_ and
+    // wakes workers as needed.
+    add_locked(timer.key, timer.due);
   }
 }
 
@@ -145,13 +149,21 @@ void WorkQueue::wake_one_locked() {
   if (idle_ > 0) idle_cv_.notify_one();
 }
 
-std::string WorkQueue::pop_ready_locked(TimePoint now) {
+std::string WorkQueue::pop_ready_locked(TimePoint now, Duration& waited) {
   std::string key = std::move(ready_.front());
   ready_.pop_front();
-  dirty_.erase(key);
+  waited = Duration::zero();
+  if (const auto added = dirty_.find(key); added != dirty_.end()) {
+    waited = std::max(Duration::zero(), now - added->second);
+    dirty_.erase(added);
+  }
   processing_.emplace(key, now);
   if (!ready_.empty()) wake_one_locked();  // hand on what this thread leaves behind
   return key;
+}
+
+void WorkQueue::report_wait(Duration waited) const {
+  if (on_handed_out_) on_handed_out_(waited);
 }
 
 std::optional<std::string> WorkQueue::get() {
@@ -160,7 +172,13 @@ std::optional<std::string> WorkQueue::get() {
     if (shutting_down_ && !draining_) return std::nullopt;
     const TimePoint now = clock_.now();
     promote_due_locked(now);
-    if (!ready_.empty()) return pop_ready_locked(now);
+    if (!ready_.empty()) {
+      Duration waited{};
+      std::string key = pop_ready_locked(now, waited);
+      lock.unlock();
+      report_wait(waited);
+      return key;
+    }
     if (draining_ && processing_.empty()) return std::nullopt;
     ++idle_;
     idle_cv_.wait(lock);  // the clock timer, an add or done() wakes it
@@ -169,12 +187,18 @@ std::optional<std::string> WorkQueue::get() {
 }
 
 std::optional<std::string> WorkQueue::try_get() {
-  std::lock_guard lock(mu_);
-  if (shutting_down_ && !draining_) return std::nullopt;
-  const TimePoint now = clock_.now();
-  promote_due_locked(now);
-  if (ready_.empty()) return std::nullopt;
-  return pop_ready_locked(now);
+  Duration waited{};
+  std::string key;
+  {
+    std::lock_guard lock(mu_);
+    if (shutting_down_ && !draining_) return std::nullopt;
+    const TimePoint now = clock_.now();
+    promote_due_locked(now);
+    if (ready_.empty()) return std::nullopt;
+    key = pop_ready_locked(now, waited);
+  }
+  report_wait(waited);
+  return key;
 }
 
 void WorkQueue::done(const std::string& key) {

@@ -26,11 +26,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "runtime/backoff.hpp"
@@ -41,6 +41,9 @@ namespace rotor::runtime {
 struct WorkQueueOptions {
   BackoffOptions backoff;
   Backoff::UnitRandom random;  // jitter source; empty: a seeded PRNG (see Backoff)
+  // Told, outside the queue's lock, how long each key handed out waited since it was added
+  // (for a delayed key: since it fell due), by the queue's clock. For a latency metric.
+  std::function<void(Duration waited)> on_handed_out;
 };
 
 // A snapshot for a metrics exporter (names after client-go's workqueue metrics).
@@ -109,10 +112,11 @@ class WorkQueue {
   // All *_locked members need mu_ held. Those returning a TimerHandle return a clock timer
   // superseded meanwhile, which the caller cancels after releasing mu_ (cancel() waits for
   // a running on_timer(), which takes mu_).
-  bool add_locked(const std::string& key);
+  bool add_locked(const std::string& key, TimePoint added_at);
   [[nodiscard]] TimerHandle add_at_locked(const std::string& key, TimePoint when, TimePoint now);
   void promote_due_locked(TimePoint now);
-  std::string pop_ready_locked(TimePoint now);
+  std::string pop_ready_locked(TimePoint now, Duration& waited);
+  void report_wait(Duration waited) const;
   void wake_one_locked();
   void compact_timers_locked();
   [[nodiscard]] TimerHandle arm_locked();
@@ -121,6 +125,7 @@ class WorkQueue {
 
   const Clock& clock_;
   Backoff backoff_;
+  const std::function<void(Duration)> on_handed_out_;
 
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;   // idle workers, untimed
@@ -129,8 +134,9 @@ class WorkQueue {
   bool shutting_down_ = false;
   bool draining_ = false;
 
-  std::deque<std::string> ready_;                          // FIFO of ready keys
-  std::unordered_set<std::string> dirty_;                  // ready, or to re-queue on done()
+  std::deque<std::string> ready_;  // FIFO of ready keys
+  // Ready, or to re-queue on done(); with when it was added (for on_handed_out).
+  std::unordered_map<std::string, TimePoint> dirty_;
   std::unordered_map<std::string, TimePoint> processing_;  // key -> when get() handed it out
   std::unordered_map<std::string, TimePoint> waiting_;     // delayed key -> its one due time
   std::vector<Timer> timers_;  // heap; entries not matching waiting_ are stale, skipped

@@ -13,7 +13,8 @@ Deployment is stored but its pod never runs).
 * the Helm chart lints, renders, applies with server-side dry-run, refuses bad values,
   grants what deploy/ grants, and with watchNamespaces confines Secrets to those
   namespaces (applied for real and checked with the chart's own ServiceAccount);
-* charts/rotor/crds/ is a byte-for-byte copy of crds/.
+* charts/rotor/files/crds/ (what the chart's templates/crds.yaml renders) is a
+  byte-for-byte copy of crds/.
 
 helm comes from charts/build-helm.sh (built from its Go module once, then cached); the
 Helm tests are skipped, with the reason, only when that build fails.
@@ -575,7 +576,7 @@ def test_helm_values_are_rendered(helm):
 
 def test_helm_leader_election_metrics_and_extras_are_rendered(helm):
     out = docs(helm_template(
-        helm, "--set", "replicas=3", "--set", "leaderElection.namespace=leases",
+        helm, "--set", "replicaCount=3", "--set", "leaderElection.namespace=leases",
         "--set", "leaderElection.leaseDuration=30s", "--set", "leaderElection.renewDeadline=20s",
         "--set", "leaderElection.retryPeriod=4s", "--set", "metrics.port=9090",
         "--set", "health.port=9091", "--set", "extraArgs={--metadata-url=http://md.example}",
@@ -610,7 +611,7 @@ def test_helm_leader_election_metrics_and_extras_are_rendered(helm):
 
 
 def test_helm_without_leader_election_or_metrics(helm):
-    out = docs(helm_template(helm, "--set", "leaderElection.enabled=false", "--set", "replicas=1",
+    out = docs(helm_template(helm, "--set", "leaderElection.enabled=false", "--set", "replicaCount=1",
                              "--set", "metrics.enabled=false").stdout)
     (dep,) = [d for d in out if d["kind"] == "Deployment"]
     assert dep["spec"]["strategy"] == {"type": "Recreate"}
@@ -633,7 +634,7 @@ def test_helm_defaults_are_highly_available(helm):
     (pdb,) = [d for d in out if d["kind"] == "PodDisruptionBudget"]
     assert pdb["spec"]["minAvailable"] == 1
     assert pdb["spec"]["selector"] == dep["spec"]["selector"]
-    one = docs(helm_template(helm, "--set", "replicas=1", "--set", "spread.enabled=false").stdout)
+    one = docs(helm_template(helm, "--set", "replicaCount=1", "--set", "spread.enabled=false").stdout)
     assert not [d for d in one if d["kind"] == "PodDisruptionBudget"]
     (dep1,) = [d for d in one if d["kind"] == "Deployment"]
     assert "topologySpreadConstraints" not in dep1["spec"]["template"]["spec"]
@@ -666,6 +667,7 @@ def test_helm_namespaced_mode_confines_the_service_account(admin, helm, tmp_path
     release = "rotor-ns"
     out = helm_template(helm, "--set", f"watchNamespaces={{{HELM_WATCHED}}}",
                         "--set", f"credentialNamespaces={{{HELM_CREDS}}}",
+                        "--set", "crds.enabled=false",  # the admin fixture applied crds/
                         release=release, namespace=HELM_NS).stdout
     kubectl(admin, "apply", "-f", "-", stdin=out)  # for real; the pod never runs here
     kc = token_kubeconfig_for(admin, HELM_NS, release, tmp_path / "ns.kubeconfig")
@@ -681,6 +683,7 @@ def test_helm_namespaced_mode_confines_the_service_account(admin, helm, tmp_path
         ("get", "secrets", HELM_CREDS, None),
         *[(v, "leases.coordination.k8s.io", HELM_NS, None) for v in ("get", "create",
                                                                       "update")],
+        ("create", "events", HELM_NS, None),  # on the Lease, at a takeover
     ]
     denied = [
         *[(v, "secrets", ns, None) for v in ("get", "create", "update")
@@ -703,10 +706,14 @@ def test_helm_namespaced_mode_confines_the_service_account(admin, helm, tmp_path
 
 
 def test_chart_crds_are_copies_of_crds():
+    copies = CHART / "files" / "crds"
     ours = sorted(p.name for p in CRDS.glob("*.yaml"))
-    chart = sorted(p.name for p in (CHART / "crds").iterdir())
-    assert chart == ours, ("charts/rotor/crds/ must hold exactly crds/*.yaml; run "
-                           "cp crds/rotor.dev_*.yaml charts/rotor/crds/")
-    stale = [n for n in ours if (CRDS / n).read_bytes() != (CHART / "crds" / n).read_bytes()]
-    assert not stale, (f"charts/rotor/crds/ is out of date for {stale}; run "
-                       "cp crds/rotor.dev_*.yaml charts/rotor/crds/")
+    chart = sorted(p.name for p in copies.iterdir())
+    assert chart == ours, ("charts/rotor/files/crds/ must hold exactly crds/*.yaml; run "
+                           ".venv/bin/python crds/generate.py")
+    stale = [n for n in ours if (CRDS / n).read_bytes() != (copies / n).read_bytes()]
+    assert not stale, (f"charts/rotor/files/crds/ is out of date for {stale}; run "
+                       ".venv/bin/python crds/generate.py")
+    assert not (CHART / "crds").exists(), (
+        "charts/rotor/crds/ would make Helm install the CRDs a second time, besides "
+        "templates/crds.yaml")

@@ -1,15 +1,17 @@
 """Two `rotor run` replicas with leader election on a real kube-apiserver and the cloud
 simulator: one leads and rotates, the other waits with warm caches and is ready; the
 leader killed with SIGKILL, the standby takes the Lease once it has expired and carries
-on rotating; SIGTERM hands the Lease back.
+on rotating; SIGTERM hands the Lease back, after letting a rotation in flight finish.
 
 Short lease timings (4 s / 3 s / 1 s) keep the test quick; the waits are bounded by a
 generous guard ("did not hang"), and the takeover is checked on the Lease itself: not
 before the killed leader's claim ran out.
 """
 import datetime
+import json
 import os
 import pathlib
+import signal
 import sys
 import time
 import urllib.error
@@ -163,6 +165,19 @@ def test_one_leads_both_ready_then_the_standby_takes_over_a_killed_leader(kubect
              == 1.0, GUARD, what="the rotation counted")
     assert metric(leader, 'rotor_resource_ready_status{kind="DcsInstance",namespace="%s",'
                   'name="cache",condition="True"}' % NS) == 1.0
+    # The wiring of the other series in `rotor run`: the cloud call, the schedule, and API
+    # requests of the reconciler and of the elector.
+    assert metric(leader, 'rotor_cloud_requests_total{service="dcs",call="reset",'
+                  'outcome="applied"}') == 1.0
+    due = metric(leader, 'rotor_resource_next_rotation_timestamp_seconds{kind="DcsInstance",'
+                 'namespace="%s",name="cache"}' % NS)
+    assert abs(due - (time.time() + 720 * 3600)) < 300, due
+    assert metric(leader, 'rotor_kube_requests_total{verb="create",resource="secrets",'
+                  'code="201"}') >= 1.0
+    wait_for(lambda: metric(leader, 'rotor_kube_requests_total{verb="update",resource="leases",'
+                            'code="200"}') >= 1.0, GUARD, what="a renewal counted")
+    assert metric(standby, 'rotor_kube_requests_total{verb="create",resource="secrets",'
+                  'code="201"}') == 0.0
     assert "password rotated" not in standby.log()
     assert metric(standby, 'rotor_rotations_total{kind="DcsInstance",result="success"}') == 0.0
 
@@ -219,4 +234,69 @@ def test_a_leader_that_loses_its_lease_stops_and_exits_nonzero(build_dir, kubeco
         if r.proc.poll() is None:
             r.proc.kill()
             r.proc.wait()
+        kubectl.run("delete", "lease", LEASE, "-n", NS, "--ignore-not-found")
+
+
+def events_on_lease(kubectl):
+    events = json.loads(kubectl.run("get", "events", "-n", NS, "-o", "json").stdout)["items"]
+    return [e for e in events if e["involvedObject"].get("kind") == "Lease"
+            and e["involvedObject"].get("name") == LEASE]
+
+
+def record_phase(kubectl, name):
+    data = kubectl.secret_data(f"rotor-record.dcsinstance.{name}", NS) or {}
+    return json.loads(data["record"])["phase"] if "record" in data else ""
+
+
+def test_sigterm_lets_the_rotation_in_flight_commit_then_releases_the_lease(
+        build_dir, kubeconfig, kubectl, sim, account, tmp_path_factory):
+    """SIGTERM while the cloud holds a password call open: the worker finishes that
+    rotation (the cloud's password reaches the Secret, the record goes back to Idle),
+    then the Lease is released and the process exits 0."""
+    kubectl.run("delete", "lease", LEASE, "-n", NS, "--ignore-not-found")
+    latency = 3.0
+    sim.put_instance("dcs-term", service="dcs", project_id=PROJECT, password=FIRST,
+                     faults={"latency_ms": int(latency * 1000)})
+    r = replica(build_dir, kubeconfig, tmp_path_factory, "le-t")
+    try:
+        lead_id = wait_for(lambda: (h := holder(kubectl)).startswith("le-t_") and h, GUARD,
+                           what="le-t leading")
+        # The takeover is an Event on the Lease, naming the new leader.
+        (event,) = wait_for(lambda: [e for e in events_on_lease(kubectl)
+                                     if e["message"] == f"{lead_id} became leader"], GUARD,
+                            what="the LeaderElection event")
+        assert event["reason"] == "LeaderElection" and event["type"] == "Normal"
+        assert event["involvedObject"]["apiVersion"] == "coordination.k8s.io/v1"
+        assert event["involvedObject"]["uid"] == lease(kubectl)["metadata"]["uid"]
+
+        kubectl.apply({"apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
+                       "metadata": {"name": "term"},
+                       "spec": {"cloudAccountRef": {"name": "sim"}, "instanceId": "dcs-term",
+                                "rotation": {"interval": "720h"},
+                                "secret": {"name": "term-password"}}}, NS)
+        # The cloud has the call (and has applied it); its answer takes `latency` seconds.
+        wait_for(lambda: sim.calls("dcs-term"), GUARD, interval=0.05, what="the call to arrive")
+        assert record_phase(kubectl, "term") == "Prepared"
+        signalled = time.monotonic()
+        r.proc.send_signal(signal.SIGTERM)
+        assert r.proc.wait(timeout=GUARD) == 0, r.log()[-3000:]
+        took = time.monotonic() - signalled
+        print(f"exited {took:.1f}s after SIGTERM (cloud answer delay {latency}s)")
+
+        applied = sim.instance("dcs-term")["password"]
+        assert applied != FIRST
+        assert secret_password(kubectl, "term-password") == applied  # committed, not lost
+        assert record_phase(kubectl, "term") == "Idle"
+        assert len(sim.calls("dcs-term")) == 1
+        log = r.log()
+        order = [log.index(m) for m in ("signal received", "password rotated",
+                                        "released the lease")]
+        assert order == sorted(order), log[-3000:]
+        spec = lease(kubectl)["spec"]
+        assert spec.get("holderIdentity", "") == "" and spec["leaseDurationSeconds"] == 1, spec
+    finally:
+        if r.proc.poll() is None:
+            r.proc.kill()
+            r.proc.wait()
+        kubectl.run("delete", "dcsinstance", "term", "-n", NS, "--ignore-not-found")
         kubectl.run("delete", "lease", LEASE, "-n", NS, "--ignore-not-found")

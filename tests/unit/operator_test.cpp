@@ -139,10 +139,12 @@ TEST(Operator, ChangedCredentialsWakeEveryResource) {
   ASSERT_TRUE(f.api.create(res::kSecrets, "rotor-system",
                            secret("creds", R"({"rotor.dev/credentials":"true"})")));
   ASSERT_TRUE(f.settle());
-  const auto keys = f.wait_for("dcsinstances/elsewhere/cache");
+  // Each in turn: the order they are queued in is the caches' order, not this list's.
   for (const char* key :
-       {"dcsinstances/team/cache", "ddmaccounts/team/app", "dcsinstances/elsewhere/cache"})
+       {"dcsinstances/team/cache", "ddmaccounts/team/app", "dcsinstances/elsewhere/cache"}) {
+    const auto keys = f.wait_for(key);
     EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << key;
+  }
 }
 
 // The reconciler's reads of resources, accounts and rotor's Secrets come from the operator's
@@ -220,9 +222,14 @@ struct CountingObserver : OperatorObserver {
   std::mutex mu;
   int ok = 0;
   int errors = 0;
+  std::vector<double> waits;
   void on_reconciled(ResourceKind, bool error, double) override {
     std::lock_guard lock(mu);
     ++(error ? errors : ok);
+  }
+  void on_queue_wait(double waited) override {
+    std::lock_guard lock(mu);
+    waits.push_back(waited);
   }
 };
 
@@ -258,6 +265,7 @@ TEST(Operator, AStandbyWatchesButReconcilesOnlyOnceLeading) {
     std::lock_guard lock(mu);
     EXPECT_EQ(reconciled, 0);
   }
+  clock->advance(std::chrono::seconds(5));  // the key waits 5 s for a leader's worker
   op.start_workers();
   {
     std::unique_lock lock(mu);
@@ -269,6 +277,7 @@ TEST(Operator, AStandbyWatchesButReconcilesOnlyOnceLeading) {
   std::lock_guard lock(observer.mu);
   EXPECT_EQ(observer.errors, 1);
   EXPECT_EQ(observer.ok, 0);
+  EXPECT_EQ(observer.waits, std::vector<double>{5.0});
 }
 
 TEST(OperatorMetrics, CountsRotationsReconcilesAndLeadership) {

@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "controller/metrics.hpp"
 #include "controller/reconciler.hpp"
 #include "controller/secret_store.hpp"
 #include "kube/json.hpp"
@@ -45,7 +46,18 @@ inline Json obj(const std::string& text) {
 // Counts what the reconciler reports to the metrics.
 struct RecordingObserver : OperatorObserver {
   std::vector<PassOutcome> passes;
+  std::vector<std::string> cloud_requests;  // "service call outcome"
+  std::vector<std::string> refusals;        // reasons
   void on_pass(const PassOutcome& p) override { passes.push_back(p); }
+  void on_refused(ResourceKind, const std::string&, const std::string&,
+                  const std::string& reason) override {
+    refusals.push_back(reason);
+  }
+  void on_cloud_request(std::string_view service, std::string_view call,
+                        cloud::OutcomeKind outcome) override {
+    cloud_requests.push_back(std::string(service) + " " + std::string(call) + " " +
+                             outcome_label(outcome));
+  }
 };
 
 struct ReconcilerTest : ::testing::Test {

@@ -126,6 +126,28 @@ TEST(WorkQueue, MetricsTrackTheLongestRunningKey) {
   EXPECT_EQ(q.metrics().longest_running, seconds(0));
 }
 
+TEST(WorkQueue, ReportsHowLongEachKeyWaitedForAWorker) {
+  ManualClock clock(kStart);
+  std::vector<Duration> waits;
+  WorkQueueOptions options;
+  options.on_handed_out = [&waits](Duration waited) { waits.push_back(waited); };
+  WorkQueue q(clock, options);
+  q.add("ns/a");
+  clock.advance(seconds(4));
+  q.add("ns/a");  // already waiting: the first add is what counts
+  ASSERT_EQ(q.try_get(), "ns/a");
+  // Delayed: from when it fell due, not from add_after().
+  q.add_after("ns/b", seconds(10));
+  clock.advance(seconds(12));
+  ASSERT_EQ(q.try_get(), "ns/b");
+  // Added while processing: from that add, though it is ready only after done().
+  q.add("ns/a");
+  clock.advance(seconds(1));
+  q.done("ns/a");
+  ASSERT_EQ(q.try_get(), "ns/a");
+  EXPECT_EQ(waits, (std::vector<Duration>{seconds(4), seconds(2), seconds(1)}));
+}
+
 // --- WorkQueue: delayed keys -------------------------------------------------------------
 
 TEST(WorkQueue, DelayedKeysBecomeReadyInTimeOrder) {

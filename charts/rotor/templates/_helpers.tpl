@@ -28,6 +28,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: rotor
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{- define "rotor.serviceAccountName" -}}
@@ -87,8 +90,14 @@ is matched against the labels of the resource's Namespace.
 {{- end -}}
 
 {{- define "rotor.validate" -}}
-{{- if and (gt (int .Values.replicas) 1) (not .Values.leaderElection.enabled) -}}
-{{- fail "replicas above 1 need leaderElection.enabled: without leader election two replicas would rotate the same password concurrently" -}}
+{{- if hasKey .Values "replicas" -}}
+{{- fail "the value replicas is now called replicaCount" -}}
+{{- end -}}
+{{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) -}}
+{{- fail "replicaCount above 1 needs leaderElection.enabled: without leader election two replicas would rotate the same password concurrently" -}}
+{{- end -}}
+{{- if and .Values.serviceMonitor.enabled (not (and .Values.metrics.enabled .Values.metrics.service.enabled)) -}}
+{{- fail "serviceMonitor.enabled needs metrics.enabled and metrics.service.enabled: it scrapes the metrics Service" -}}
 {{- end -}}
 {{- if and .Values.metrics.enabled (eq (int .Values.metrics.port) (int .Values.health.port)) -}}
 {{- fail "metrics.port and health.port must differ" -}}
