@@ -17,6 +17,13 @@ Result<Object> ObservedApi::get(const ResourceRef& r, const std::string& ns,
   return result;
 }
 
+Result<Object> ObservedApi::get_fresh(const ResourceRef& r, const std::string& ns,
+                                      const std::string& name) {
+  auto result = inner_.get_fresh(r, ns, name);
+  report("get", r, false, result.ok(), result.error());
+  return result;
+}
+
 Result<ObjectList> ObservedApi::list(const ResourceRef& r, const std::string& ns,
                                      const ListOptions& options) {
   auto result = inner_.list(r, ns, options);

@@ -24,6 +24,8 @@ class ObservedApi final : public Api {
       : inner_(inner), observer_(std::move(observer)) {}
 
   Result<Object> get(const ResourceRef& r, const std::string& ns, const std::string& name) override;
+  Result<Object> get_fresh(const ResourceRef& r, const std::string& ns,
+                           const std::string& name) override;
   Result<ObjectList> list(const ResourceRef& r, const std::string& ns,
                           const ListOptions& options = {}) override;
   Result<Object> create(const ResourceRef& r, const std::string& ns, const Object& obj) override;
