@@ -148,6 +148,19 @@ def value_paths(values, schema, prefix=()):
             yield from value_paths(value, node, path)
 
 
+def test_extra_args_may_not_repeat_a_flag_the_chart_sets(helm):
+    # Found on the real node: --workers=3 in extraArgs crash-looped the pod, since rotor
+    # refuses a flag given twice. The chart refuses it when rendering instead.
+    p = template(helm, "--set", "extraArgs[0]=--workers=3")
+    assert p.returncode != 0 and "--workers is set by the chart" in p.stderr, p.stderr
+    p = template(helm, "--set", "extraArgs[0]=--allow-plain-http")
+    assert p.returncode != 0 and "--allow-plain-http is set by the chart" in p.stderr, p.stderr
+    deployment = of_kind(objects(helm, "--set", "extraArgs[0]=--credential-namespace=creds"),
+                         "Deployment")[0]
+    assert "--credential-namespace=creds" in deployment["spec"]["template"]["spec"][
+        "containers"][0]["args"]
+
+
 def test_every_value_is_in_the_schema():
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     schema = json.loads((CHART / "values.schema.json").read_text())
