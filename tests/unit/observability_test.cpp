@@ -34,7 +34,7 @@ TEST_F(ReconcilerTest, ARotationReportsItsDurationAndSchedule) {
   cloud->on_call = [this] { clock->advance(seconds(3)); };
   reconcile();
   ASSERT_EQ(observer.passes.size(), 1u);
-  const PassOutcome& first = observer.passes[0];
+  const PassOutcome first = observer.passes[0];
   ASSERT_TRUE(first.rotation_seconds);
   EXPECT_DOUBLE_EQ(*first.rotation_seconds, 3.0);
   // The engine stamps a pass with its start.
@@ -68,7 +68,7 @@ TEST_F(ReconcilerTest, ALockIsReportedAndKeepsTheOverdueSchedule) {
   clock->advance(hours(721));
   cloud->script = {Script::kLocked};
   reconcile();
-  const PassOutcome& locked = observer.passes.back();
+  const PassOutcome locked = observer.passes.back();
   EXPECT_TRUE(locked.locked);
   EXPECT_FALSE(locked.ready);
   // Status shows no next rotation while locked, but the metric keeps the missed due time,
