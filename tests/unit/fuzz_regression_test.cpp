@@ -1,0 +1,44 @@
+// Inputs the fuzz targets of tests/fuzz found, kept here so that the normal (ASan+UBSan)
+// build catches them coming back. Each test names the target that found it.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "cloud/federated_auth.hpp"
+#include "cloud/temporary_key.hpp"
+#include "util/clock.hpp"
+
+namespace rotor {
+namespace {
+
+// credential_fuzz: a year past 2262 overflowed the nanosecond TimePoint (undefined
+// behaviour; in practice a garbage expiry), and an offset could push a time over the edge.
+TEST(FuzzRegression, Rfc3339TimesBeyondATimePointAreRefused) {
+  TimePoint t;
+  EXPECT_FALSE(parse_rfc3339("9999-12-31T23:59:59Z", t));
+  EXPECT_FALSE(parse_rfc3339("2262-04-11T23:47:15-23:59", t));
+  EXPECT_FALSE(parse_rfc3339("1677-09-21T00:12:44Z", t));
+  ASSERT_TRUE(parse_rfc3339("2262-04-11T23:47:15Z", t));
+  EXPECT_EQ(format_rfc3339(t), "2262-04-11T23:47:15Z");
+}
+
+TEST(FuzzRegression, Rfc3339OffsetsBeyondADayAreRefused) {
+  TimePoint t;
+  EXPECT_FALSE(parse_rfc3339("2026-01-01T00:00:00+24:00", t));
+  EXPECT_FALSE(parse_rfc3339("2026-01-01T00:00:00-00:60", t));
+  ASSERT_TRUE(parse_rfc3339("2026-01-01T00:00:00-23:59", t));
+  EXPECT_EQ(format_rfc3339(t), "2026-01-01T23:59:00Z");
+}
+
+TEST(FuzzRegression, AFarOffExpiryInACredentialAnswerIsNotRead) {
+  EXPECT_FALSE(cloud::token_expiry(R"({"token":{"expires_at":"9999-12-31T00:00:00Z"}})"));
+  EXPECT_FALSE(
+      cloud::parse_temporary_key(R"({"credential":{"access":"AK","secret":"s","securitytoken":"t",)"
+                                 R"("expires_at":"9999-12-31T00:00:00Z"}})"));
+  const auto expiry = cloud::token_expiry(R"({"token":{"expires_at":"2026-12-03T12:00:00Z"}})");
+  ASSERT_TRUE(expiry);
+  EXPECT_EQ(format_rfc3339(*expiry), "2026-12-03T12:00:00Z");
+}
+
+}  // namespace
+}  // namespace rotor
