@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "kube/config.hpp"
+#include "util/base64.hpp"
 
 namespace rotor::kube {
 namespace {
@@ -64,9 +65,12 @@ class Reader {
       for (char c : data) {
         if (std::isspace(static_cast<unsigned char>(c)) == 0) compact += c;
       }
-      const auto bytes = YAML::DecodeBase64(compact);
-      if (bytes.empty()) fail(field + "-data is not valid base64");
-      text.assign(bytes.begin(), bytes.end());
+      // Our decoder, not YAML::DecodeBase64: yaml-cpp 0.7's indexes its table with a plain
+      // char, so a byte above 0x7f reads far outside it and crashes (found by fuzzing).
+      auto bytes = base64_decode(compact);
+      cleanse(compact);
+      if (!bytes || bytes->empty()) fail(field + "-data is not valid base64");
+      text = std::move(*bytes);
     } else if (const std::string file = scalar(node, field.c_str()); !file.empty()) {
       text = read_file(resolve(file), field);
     } else {

@@ -6,6 +6,7 @@
 
 #include "cloud/federated_auth.hpp"
 #include "cloud/temporary_key.hpp"
+#include "kube/config.hpp"
 #include "util/clock.hpp"
 
 namespace rotor {
@@ -38,6 +39,27 @@ TEST(FuzzRegression, AFarOffExpiryInACredentialAnswerIsNotRead) {
   const auto expiry = cloud::token_expiry(R"({"token":{"expires_at":"2026-12-03T12:00:00Z"}})");
   ASSERT_TRUE(expiry);
   EXPECT_EQ(format_rfc3339(*expiry), "2026-12-03T12:00:00Z");
+}
+
+// kubeconfig_fuzz: a byte above 0x7f in a `*-data` field made yaml-cpp's DecodeBase64
+// read outside its table (SEGV); the input, shortened.
+TEST(FuzzRegression, KubeconfigDataWithANonAsciiByteIsRefused) {
+  const std::string yaml =
+      "current-context: dev\n"
+      "contexts: [{name: dev, context: {cluster: local}}]\n"
+      "clusters:\n"
+      "- name: local\n"
+      "  cluster:\n"
+      "    server: https://127.0.0.1:6443/\n"
+      "    certificate-authority-data: LS0t\xb4\xac\xce\xbc\xad\xaa\x9b\xbfTiBDRVJUSU\n";
+  try {
+    kube::parse_kubeconfig(yaml, "");
+    ADD_FAILURE() << "a kubeconfig with invalid base64 was accepted";
+  } catch (const kube::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("certificate-authority-data is not valid base64"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
