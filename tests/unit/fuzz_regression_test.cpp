@@ -7,6 +7,7 @@
 #include "cloud/federated_auth.hpp"
 #include "cloud/temporary_key.hpp"
 #include "kube/config.hpp"
+#include "schedule/schedule.hpp"
 #include "util/clock.hpp"
 
 namespace rotor {
@@ -60,6 +61,18 @@ TEST(FuzzRegression, KubeconfigDataWithANonAsciiByteIsRefused) {
               std::string::npos)
         << e.what();
   }
+}
+
+// cron_fuzz: Feb 29 that is a Sunday comes 40 years after 2088; the search stopped at 30
+// and the schedule "never" fired again. The input: "0 0 29 2 */7" asked in 2094.
+TEST(FuzzRegression, CronFindsAFeb29SundayAcross2100) {
+  std::string error;
+  const auto cron = schedule::CronSchedule::parse("0 0 29 2 */7", "", error);
+  ASSERT_TRUE(cron) << error;
+  TimePoint t, want;
+  ASSERT_TRUE(parse_rfc3339("2094-04-21T00:00:00Z", t));
+  ASSERT_TRUE(parse_rfc3339("2128-02-29T00:00:00Z", want));
+  EXPECT_EQ(cron->next_after(t), want);
 }
 
 }  // namespace
