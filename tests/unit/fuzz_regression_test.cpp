@@ -75,5 +75,16 @@ TEST(FuzzRegression, CronFindsAFeb29SundayAcross2100) {
   EXPECT_EQ(cron->next_after(t), want);
 }
 
+// kubeconfig_fuzz: "server: https://" passed the scheme check, then lost its slashes and
+// came out as the URL "https:".
+TEST(FuzzRegression, KubeconfigServerWithoutAHostIsRefused) {
+  for (const char* server : {"https://", "http:///", "https:"}) {
+    const std::string yaml = std::string("current-context: c\n") +
+                             "contexts: [{name: c, context: {cluster: k}}]\n" +
+                             "clusters: [{name: k, cluster: {server: \"" + server + "\"}}]\n";
+    EXPECT_THROW(kube::parse_kubeconfig(yaml, ""), kube::ConfigError) << server;
+  }
+}
+
 }  // namespace
 }  // namespace rotor
