@@ -75,6 +75,19 @@ TEST(FuzzRegression, CronFindsAFeb29SundayAcross2100) {
   EXPECT_EQ(cron->next_after(t), want);
 }
 
+// cron_fuzz: asked within the minute before a DST gap, next_after() walked the wall clock
+// from 03:00 CEST and skipped the gap's times, which fire when it ends. Found as
+// "2 2 29 * */7" in Berlin; here the documented example, 02:30 on 2026-03-29.
+TEST(FuzzRegression, CronAskedJustBeforeADstGapFiresAtItsEnd) {
+  std::string error;
+  const auto cron = schedule::CronSchedule::parse("30 2 * * *", "Europe/Berlin", error);
+  ASSERT_TRUE(cron) << error;
+  TimePoint t, gap_end;
+  ASSERT_TRUE(parse_rfc3339("2026-03-29T00:59:30Z", t));        // 01:59:30 CET
+  ASSERT_TRUE(parse_rfc3339("2026-03-29T01:00:00Z", gap_end));  // 03:00 CEST
+  EXPECT_EQ(cron->next_after(t), gap_end);
+}
+
 // kubeconfig_fuzz: "server: https://" passed the scheme check, then lost its slashes and
 // came out as the URL "https:".
 TEST(FuzzRegression, KubeconfigServerWithoutAHostIsRefused) {
