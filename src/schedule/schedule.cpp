@@ -108,7 +108,9 @@ bool parse_field(std::string_view text, const Field& f, std::uint64_t& bits, std
           return reject(
               error, "range " + std::string(range) + " in the " + f.name + " field is backwards");
       } else if (slash != std::string_view::npos) {
-        hi = implicit_max;  // "5/15" is "5-59/15", as Kubernetes CronJobs read it
+        // "5/15" is "5-59/15", as Kubernetes CronJobs read it; "7/2" (day of week) is
+        // Sunday, not the empty "7-6/2" that made a schedule which never fired.
+        hi = std::max(lo, implicit_max);
       }
     }
     if (slash != std::string_view::npos) {

@@ -88,6 +88,22 @@ TEST(FuzzRegression, CronAskedJustBeforeADstGapFiresAtItsEnd) {
   EXPECT_EQ(cron->next_after(t), gap_end);
 }
 
+// cron_fuzz: "7/7" in the day-of-week field read as 7-6/7, no day at all, and
+// "0 0 30 2 7/7" parsed yet never fired. Sunday written as 7 starts the range.
+TEST(FuzzRegression, CronWeekdaySevenWithAStepIsSunday) {
+  std::string error;
+  const auto cron = schedule::CronSchedule::parse("0 0 * * 7/7", "", error);
+  ASSERT_TRUE(cron) << error;
+  TimePoint t, sunday;
+  ASSERT_TRUE(parse_rfc3339("2026-01-01T00:00:00Z", t));  // a Thursday
+  ASSERT_TRUE(parse_rfc3339("2026-01-04T00:00:00Z", sunday));
+  EXPECT_EQ(cron->next_after(t), sunday);
+  const auto february = schedule::CronSchedule::parse("0 0 30 2 7/7", "", error);
+  ASSERT_TRUE(february) << error;
+  ASSERT_TRUE(parse_rfc3339("2026-02-01T00:00:00Z", sunday));
+  EXPECT_EQ(february->next_after(t), sunday);
+}
+
 // kubeconfig_fuzz: "server: https://" passed the scheme check, then lost its slashes and
 // came out as the URL "https:".
 TEST(FuzzRegression, KubeconfigServerWithoutAHostIsRefused) {
