@@ -45,6 +45,15 @@ TimePoint refresh_time(TimePoint obtained, TimePoint expires) {
   return expires - margin;
 }
 
+std::optional<TimePoint> token_expiry(const std::string& body) {
+  const auto json = parse_json(body);
+  if (!json || !json->has_field("token")) return std::nullopt;
+  TimePoint t;
+  const auto at = json_string(json->at("token"), "expires_at");
+  if (!at || !parse_rfc3339(*at, t)) return std::nullopt;
+  return t;
+}
+
 std::optional<Outcome> OidcTokenAuthenticator::authenticate(http::Request& request) {
   std::lock_guard lock(mu_);
   if (token_.empty() || clock_.now() >= refresh_at_) {
@@ -86,13 +95,7 @@ std::optional<Outcome> OidcTokenAuthenticator::fetch_token() {
   }
   const auto& resp = *result.response;
   const TimePoint now = clock_.now();
-  TimePoint expires = now + kAssumedTokenLife;
-  if (const auto json = parse_json(resp.body); json && json->has_field("token")) {
-    TimePoint t;
-    if (auto at = json_string(json->at("token"), "expires_at"); at && parse_rfc3339(*at, t)) {
-      expires = t;
-    }
-  }
+  const TimePoint expires = token_expiry(resp.body).value_or(now + kAssumedTokenLife);
   if (expires <= now) {
     return not_sent("IAM issued a token that has already expired (clock skew?)", resp.status);
   }

@@ -20,6 +20,10 @@ inline constexpr auto kCredentialRefreshMargin = std::chrono::minutes(40);
 // so a short-lived credential is neither used to the last second nor fetched per request.
 TimePoint refresh_time(TimePoint obtained, TimePoint expires);
 
+// The expiry IAM states in the body of a token answer (`token.expires_at`, RFC 3339);
+// nullopt when the body does not say or is not JSON.
+std::optional<TimePoint> token_expiry(const std::string& body);
+
 struct OidcSettings {
   std::string token_file;  // the projected service-account token (a JWT), re-read each time
   std::string idp_id;      // the IAM identity provider, sent as X-Idp-Id

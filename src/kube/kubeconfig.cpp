@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "kube/config.hpp"
+#include "util/base64.hpp"
 
 namespace rotor::kube {
 namespace {
@@ -64,9 +65,12 @@ class Reader {
       for (char c : data) {
         if (std::isspace(static_cast<unsigned char>(c)) == 0) compact += c;
       }
-      const auto bytes = YAML::DecodeBase64(compact);
-      if (bytes.empty()) fail(field + "-data is not valid base64");
-      text.assign(bytes.begin(), bytes.end());
+      // Our decoder, not YAML::DecodeBase64: yaml-cpp 0.7's indexes its table with a plain
+      // char, so a byte above 0x7f reads far outside it and crashes (found by fuzzing).
+      auto bytes = base64_decode(compact);
+      cleanse(compact);
+      if (!bytes || bytes->empty()) fail(field + "-data is not valid base64");
+      text = std::move(*bytes);
     } else if (const std::string file = scalar(node, field.c_str()); !file.empty()) {
       text = read_file(resolve(file), field);
     } else {
@@ -99,10 +103,11 @@ Config parse_kubeconfig(const std::string& yaml, const std::string& base_dir,
     const YAML::Node cluster = named(root["clusters"], cluster_name, "cluster");
     if (!cluster || !cluster.IsMap()) r.fail("cluster \"" + cluster_name + "\" not found");
     config.server = scalar(cluster, "server");
-    if (config.server.rfind("https://", 0) != 0 && config.server.rfind("http://", 0) != 0) {
-      r.fail("cluster \"" + cluster_name + "\" has no http(s) server URL");
-    }
-    while (config.server.back() == '/') config.server.pop_back();
+    while (!config.server.empty() && config.server.back() == '/') config.server.pop_back();
+    // A host must follow the scheme: "https://" alone would become "https:" above.
+    const bool https = config.server.rfind("https://", 0) == 0 && config.server.size() > 8;
+    const bool http = config.server.rfind("http://", 0) == 0 && config.server.size() > 7;
+    if (!https && !http) r.fail("cluster \"" + cluster_name + "\" has no http(s) server URL");
     config.ca_pem = r.pem(cluster, "certificate-authority", "-----BEGIN CERTIFICATE-----");
     if (const YAML::Node skip = cluster["insecure-skip-tls-verify"]; skip && !skip.IsNull()) {
       config.insecure_skip_tls_verify = skip.as<bool>();

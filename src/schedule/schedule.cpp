@@ -108,7 +108,9 @@ bool parse_field(std::string_view text, const Field& f, std::uint64_t& bits, std
           return reject(
               error, "range " + std::string(range) + " in the " + f.name + " field is backwards");
       } else if (slash != std::string_view::npos) {
-        hi = implicit_max;  // "5/15" is "5-59/15", as Kubernetes CronJobs read it
+        // "5/15" is "5-59/15", as Kubernetes CronJobs read it; "7/2" (day of week) is
+        // Sunday, not the empty "7-6/2" that made a schedule which never fired.
+        hi = std::max(lo, implicit_max);
       }
     }
     if (slash != std::string_view::npos) {
@@ -288,11 +290,12 @@ bool CronSchedule::day_matches(std::int64_t days) const {
 std::optional<TimePoint> CronSchedule::next_after(TimePoint t) const {
   const std::int64_t now =
       floor_div(duration_cast<Nanos>(t.time_since_epoch()).count(), 1'000'000'000);
-  // Walk the wall clock from the local time of the next whole minute. Mapping wall-clock
+  // Walk the wall clock from the whole minute after t's local time. Mapping wall-clock
   // times to their first occurrence (or to the end of a gap) is monotonic, so the first
   // candidate that lands after t is the answer; earlier wall-clock times land before it.
-  const std::int64_t start = floor_div(now, 60) * 60 + 60;
-  const std::int64_t local = start + zone_->offset_at(start);
+  // Not from the local time of t's next whole minute: when that minute ends a DST gap
+  // (03:00 CEST), the times inside the gap, which fire at its end, would be skipped.
+  const std::int64_t local = floor_div(now + zone_->offset_at(now), 60) * 60 + 60;
   const std::int64_t first_day = floor_div(local, kDaySeconds);
   for (std::int64_t day = first_day; day < first_day + kSearchYears * 366; ++day) {
     if (!day_matches(day)) continue;

@@ -13,10 +13,18 @@ std::tm to_utc(TimePoint t) {
   return tm;
 }
 
-bool from_utc(std::tm tm, TimePoint& out) {
+// The civil time `tm` at `offset_secs` east of UTC. False when it is not a TimePoint:
+// TimePoint counts nanoseconds in 64 bits, from about 1678 to 2262, and a later year
+// ("9999-12-31", as a far-off expiry) would overflow the conversion. The outermost seconds
+// are refused too, so that a caller may add a fraction (parse_micro_time) to what it gets.
+bool from_utc(std::tm tm, TimePoint& out, long offset_secs = 0) {
   const std::time_t secs = timegm(&tm);
   if (secs == static_cast<std::time_t>(-1)) return false;
-  out = std::chrono::system_clock::from_time_t(secs);
+  constexpr std::int64_t kLimit =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count();
+  const std::int64_t utc = static_cast<std::int64_t>(secs) - offset_secs;
+  if (utc >= kLimit || utc <= -kLimit) return false;
+  out = TimePoint(std::chrono::seconds(utc));
   return true;
 }
 
@@ -74,15 +82,16 @@ bool parse_rfc3339(const std::string& text, TimePoint& out) {
     ++pos;
   } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-')) {
     int hh = 0, mm = 0;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &hh, &mm) != 2) return false;
+    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &hh, &mm) != 2 || hh < 0 || hh > 23 ||
+        mm < 0 || mm > 59) {
+      return false;
+    }
     offset_secs = (hh * 3600L + mm * 60L) * (text[pos] == '+' ? 1 : -1);
     pos += 6;
   } else {
     return false;
   }
-  if (pos != text.size() || !from_utc(tm, out)) return false;
-  out -= std::chrono::seconds(offset_secs);
-  return true;
+  return pos == text.size() && from_utc(tm, out, offset_secs);
 }
 
 }  // namespace rotor
