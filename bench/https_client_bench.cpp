@@ -29,9 +29,9 @@ double cpu_seconds() {
 }
 
 // Forks the server; returns its port. The child serves until the parent closes `hold`;
-// `inherited` is another server's hold descriptor, which the child must not keep open.
+// `inherited` are other servers' hold descriptors, which the child must not keep open.
 int start_server_process(const TestPki& pki, bool client_certs, int& hold, pid_t& child,
-                         int inherited = -1) {
+                         int inherited = -1, int inherited2 = -1) {
   int port_pipe[2];
   int hold_pipe[2];
   if (pipe(port_pipe) != 0 || pipe(hold_pipe) != 0) std::exit(2);
@@ -40,6 +40,7 @@ int start_server_process(const TestPki& pki, bool client_certs, int& hold, pid_t
     close(port_pipe[0]);
     close(hold_pipe[1]);
     if (inherited >= 0) close(inherited);
+    if (inherited2 >= 0) close(inherited2);
     rotor::testing::LoopbackOptions options{true, pki.server, client_certs ? pki.ca.cert_pem : ""};
     rotor::testing::LoopbackServer server(
         [](const rotor::http::ServerRequest&, rotor::testing::Exchange& ex) {
@@ -72,7 +73,9 @@ struct ServerProcess {
   pid_t pid = 0;
 };
 
-void run(const char* label, const TestPki& pki, bool client_certs, int requests,
+// `reconnect` asks for a new connection each time (Connection: close), which isolates the
+// cost of TCP and TLS handshakes from keep-alive.
+void run(const char* label, const TestPki& pki, bool client_certs, bool reconnect, int requests,
          const ServerProcess& server) {
   const int port = server.port;
   rotor::http::ClientOptions options;
@@ -86,6 +89,7 @@ void run(const char* label, const TestPki& pki, bool client_certs, int requests,
   req.method = "GET";
   req.url = "https://127.0.0.1:" + std::to_string(port) + "/api/v1/namespaces/a/secrets/b";
   req.headers.set("Accept", "application/json");
+  if (reconnect) req.headers.set("Connection", "close");
   int failures = 0;
   if (!client->send(req).ok()) ++failures;  // warm-up: the first connection
   const double cpu0 = cpu_seconds();
@@ -112,9 +116,13 @@ int main(int argc, char** argv) {
   // Both servers are forked before the first client starts any thread.
   ServerProcess plain;
   ServerProcess mutual;
+  ServerProcess reconnecting;
   plain.port = start_server_process(pki, false, plain.hold, plain.pid);
   mutual.port = start_server_process(pki, true, mutual.hold, mutual.pid, plain.hold);
-  run("https, CA PEM", pki, false, requests, plain);
-  run("https, CA PEM + client cert", pki, true, requests, mutual);
+  reconnecting.port = start_server_process(pki, false, reconnecting.hold, reconnecting.pid,
+                                           plain.hold, mutual.hold);
+  run("https, CA PEM", pki, false, false, requests, plain);
+  run("https, CA PEM + client cert", pki, true, false, requests, mutual);
+  run("https, reconnecting", pki, false, true, requests, reconnecting);
   return 0;
 }

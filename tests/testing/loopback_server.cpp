@@ -139,6 +139,7 @@ struct LoopbackServer::Impl {
       if (stopping) return;
       if (ec) continue;
       ++connections;
+      socket.set_option(tcp::no_delay(true), ec);  // no Nagle wait between TLS records
       std::lock_guard lock(mu);
       tcp::socket& kept = sockets.emplace_back(std::move(socket));
       workers.emplace_back([this, &kept] {
@@ -167,7 +168,7 @@ LoopbackServer::LoopbackServer(RawHandler handler, LoopbackOptions options)
       s.tls->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
     }
   }
-  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+  const tcp::endpoint ep(asio::ip::make_address(s.options.address), 0);
   s.acceptor.open(ep.protocol());
   s.acceptor.bind(ep);
   s.acceptor.listen();
@@ -184,8 +185,8 @@ int LoopbackServer::port() const {
 }
 
 std::string LoopbackServer::url(const std::string& path) const {
-  return std::string(impl_->options.tls ? "https" : "http") +
-         "://127.0.0.1:" + std::to_string(impl_->port) + path;
+  return std::string(impl_->options.tls ? "https" : "http") + "://" + impl_->options.address + ":" +
+         std::to_string(impl_->port) + path;
 }
 
 int LoopbackServer::connections() const {

@@ -32,8 +32,9 @@ using RawHandler = std::function<void(const http::ServerRequest&, Exchange&)>;
 
 struct LoopbackOptions {
   bool tls = false;
-  CertifiedKey identity;      // the server's certificate and key when tls
-  std::string client_ca_pem;  // when set, a client certificate signed by it is required
+  CertifiedKey identity;              // the server's certificate and key when tls
+  std::string client_ca_pem;          // when set, a client certificate signed by it is required
+  std::string address = "127.0.0.1";  // any 127.x.y.z: one the certificate does not name
 };
 
 class LoopbackServer {
@@ -44,7 +45,7 @@ class LoopbackServer {
   LoopbackServer& operator=(const LoopbackServer&) = delete;
 
   int port() const;
-  std::string url(const std::string& path) const;  // scheme://127.0.0.1:port + path
+  std::string url(const std::string& path) const;  // scheme://address:port + path
   int connections() const;                         // accepted so far
   int requests() const;                            // handed to the handler so far
   std::string last_client_cn() const;              // CN of the last client certificate
