@@ -2,9 +2,6 @@
 // per connection, a few worker threads running the io_context, keep-alive, Content-Length
 // bodies.
 
-// Boost 1.74's awaitable.hpp uses std::exchange without including <utility> (C++20).
-#include <utility>
-
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>

@@ -4,9 +4,6 @@
 // a time (the pool hands it out), and a step never waits on another connection's traffic.
 // Every step has a deadline; interrupt() may be called from any thread.
 
-// Boost 1.74's awaitable.hpp uses std::exchange without including <utility> (C++20).
-#include <utility>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>

@@ -1,6 +1,3 @@
-// Boost 1.74's awaitable.hpp uses std::exchange without including <utility> (C++20).
-#include <utility>
-
 #include "testing/loopback_server.hpp"
 
 #include <sys/socket.h>

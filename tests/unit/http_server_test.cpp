@@ -1,7 +1,5 @@
 // The Asio HTTP server over real loopback sockets: raw targets, keep-alive, dropped
 // connections, delays, protocol errors and a clean stop.
-#include <utility>  // before Asio: Boost 1.74 misses it under C++20
-
 #include <gtest/gtest.h>
 
 #include <atomic>
