@@ -13,8 +13,8 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
-      libcpprest-dev libyaml-cpp-dev libboost-dev libboost-program-options-dev \
-      libboost-system-dev libssl-dev \
+      nlohmann-json3-dev libyaml-cpp-dev libboost1.81-dev libboost-program-options1.81-dev \
+      libboost-system1.81-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the CMake configure step globs or names (see .dockerignore).
@@ -26,11 +26,11 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DROTOR_BUILD_TESTS
 
 # ---- runtime ------------------------------------------------------------------
 FROM debian:bookworm-slim
-# Shared libraries of `rotor` (libcpprest2.10 brings zlib and brotli), CA certificates
+# Shared libraries of `rotor` (nlohmann-json and Beast are header-only), CA certificates
 # for the cloud APIs, and tzdata for rotation schedules with a time zone.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcpprest2.10 libyaml-cpp0.7 libboost-program-options1.74.0 libssl3 \
+      libyaml-cpp0.7 libboost-program-options1.81.0 libssl3 \
       ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/rotor /usr/local/bin/rotor

@@ -51,11 +51,11 @@ struct HttpCloudOptions {
   std::string oidc_token_file = "/var/run/secrets/rotor.dev/oidc/token";
   // The ECS metadata service for credentials.ecsMetadata (tests point it at loopback).
   std::string metadata_url = "http://169.254.169.254";
-  // Builds each account's HTTP client; null: cpprestsdk. Tests count requests here.
+  // Builds each account's HTTP client; null: http::make_client. Tests count requests here.
   std::function<std::unique_ptr<http::Client>(const http::ClientOptions&)> make_client;
 };
 
-// The production factory: HTTPS with cpprestsdk, AK/SK signing or IAM tokens, behind an
+// The production factory: HTTPS with http::make_client, AK/SK signing or IAM tokens, behind an
 // AuthGate per account and credentials version.
 CloudFactory make_http_cloud_factory(const Clock& clock, HttpCloudOptions options = {});
 

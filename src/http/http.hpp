@@ -1,6 +1,6 @@
 #pragma once
 // Our HTTP vocabulary: requests, responses and transport failures, independent of the
-// library underneath (cpprestsdk today) so that the library can be swapped and unit tests
+// library underneath (Boost.Beast today) so that the library can be swapped and unit tests
 // can answer requests from memory.
 #include <chrono>
 #include <functional>
@@ -98,7 +98,7 @@ inline Result Client::stream(const Request& request, const BodySink& sink, std::
 struct ClientOptions {
   std::chrono::milliseconds timeout{30000};
   bool verify_tls = true;
-  std::string ca_file;  // PEM bundle; empty means the system store
+  std::string ca_file;  // PEM bundle; replaces the system store as ca_pem does
   // Client certificate authentication (kubeconfig client-certificate / client-key).
   std::string client_cert_file;
   std::string client_key_file;
@@ -112,7 +112,9 @@ struct ClientOptions {
   Secret client_key_pem;
 };
 
-// The production client (cpprestsdk).
+// The production client (Boost.Beast): safe for concurrent callers; keeps connections alive
+// per scheme, host and port and reuses them; parses the TLS material once, at its first
+// https request. A request that may have reached the server is never sent again.
 std::unique_ptr<Client> make_client(const ClientOptions& options);
 
 // Splits an absolute URL; false when it is not http(s)://host[:port][/path][?query].

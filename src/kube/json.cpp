@@ -144,8 +144,7 @@ bool add_at(Json& root, const std::vector<std::string>& path, const Json& value)
     return true;
   }
   if (!parent->is_array()) return false;
-  // web::json arrays have no insert, so an insertion rebuilds the array.
-  std::vector<Json> items(parent->as_array().begin(), parent->as_array().end());
+  Json::Array& items = parent->as_array();
   if (last == "-") {
     items.push_back(value);
   } else {
@@ -153,7 +152,6 @@ bool add_at(Json& root, const std::vector<std::string>& path, const Json& value)
     if (!index || *index > items.size()) return false;
     items.insert(items.begin() + static_cast<std::ptrdiff_t>(*index), value);
   }
-  *parent = Json::array(items);
   return true;
 }
 

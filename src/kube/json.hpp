@@ -1,27 +1,21 @@
 #pragma once
-// JSON for Kubernetes objects, through cpprestsdk's web::json. Objects are handled as
+// JSON for Kubernetes objects, on util/json.hpp. Objects are handled as
 // generic JSON (not typed structs) because the operator reads a few fields of many kinds and
 // must round-trip everything else untouched on update.
 //
 // The helpers never throw: a missing member or one of an unexpected type reads as the
 // default, because a controller must not crash on an object someone edited by hand.
-#include <cpprest/json.h>
-// cpprest defines a function-like macro U (for its string literals) that breaks any later
-// declaration with a template parameter named U, GoogleTest's included. Nothing of ours or
-// of cpprest's headers uses it, and their include guards keep it from coming back.
-#ifdef U
-#undef U
-#endif
-
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "util/json.hpp"
+
 namespace rotor::kube {
 
-using Json = web::json::value;
+using Json = rotor::Json;
 
 // Parses `text`; nullopt when it is not JSON.
 std::optional<Json> parse_json(std::string_view text);

@@ -1,5 +1,5 @@
 #pragma once
-// The Api over HTTPS to a real API server, through http::Client (cpprestsdk in production,
+// The Api over HTTPS to a real API server, through http::Client (http::make_client in production,
 // a fake in unit tests).
 #include <chrono>
 #include <functional>
@@ -27,7 +27,7 @@ using ClientFactory =
 
 class RestApi final : public Api {
  public:
-  // Production: cpprestsdk clients for `config`.
+  // Production: http::make_client clients for `config`.
   explicit RestApi(Config config, RestOptions options = {});
   RestApi(Config config, ClientFactory factory, RestOptions options = {});
 

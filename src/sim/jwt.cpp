@@ -75,10 +75,11 @@ std::optional<Json> decode_part(const std::string& part) {
   return v;
 }
 
-const web::json::array* jwk_list(const std::string& jwks, Json& doc) {
+// The JWKS's "keys" array, or nullptr.
+const Json* jwk_list(const std::string& jwks, Json& doc) {
   if (!parse_object(jwks, doc)) return nullptr;
   const Json* keys = member(doc, "keys");
-  return keys && keys->is_array() ? &keys->as_array() : nullptr;
+  return keys && keys->is_array() ? keys : nullptr;
 }
 
 }  // namespace
@@ -107,7 +108,7 @@ std::optional<Json> verify_rs256(const std::string& jwt, const std::string& jwks
   Json doc;
   const auto* keys = jwk_list(jwks, doc);
   if (keys) {
-    for (const auto& jwk : *keys) {
+    for (const auto& jwk : keys->as_array()) {
       const Json* id = member(jwk, "kid");
       if (kid && kid->is_string() &&
           (!id || !id->is_string() || id->as_string() != kid->as_string())) {
@@ -125,7 +126,7 @@ void check_jwks(const std::string& jwks) {
   Json doc;
   const auto* keys = jwk_list(jwks, doc);
   if (!keys) throw SpecError("field 'jwks' must be a JWKS: an object with a 'keys' list");
-  for (const auto& jwk : *keys) {
+  for (const auto& jwk : keys->as_array()) {
     if (rsa_key(jwk)) return;
   }
   throw SpecError("field 'jwks' holds no RSA key (kty RSA with n and e)");

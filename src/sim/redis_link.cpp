@@ -1,8 +1,5 @@
 #include "sim/redis_link.hpp"
 
-// Boost 1.74's awaitable.hpp uses std::exchange without including <utility> (C++20).
-#include <utility>
-
 #include <boost/asio.hpp>
 #include <vector>
 

@@ -1,16 +1,15 @@
 #pragma once
 // The simulator's setup vocabulary in JSON, shared by the admin API (/_sim/...) and the
 // YAML config file (converted to JSON first), and the JSON views the admin API answers.
-#include <cpprest/json.h>
-
 #include <stdexcept>
 #include <string>
 
 #include "sim/state.hpp"
+#include "util/json.hpp"
 
 namespace rotor::sim {
 
-using Json = web::json::value;
+using Json = rotor::Json;
 
 // A setup document broke a rule; what() names the field (never a secret's value).
 class SpecError : public std::invalid_argument {

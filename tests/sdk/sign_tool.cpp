@@ -2,19 +2,20 @@
 // line with the signature, so that tests/sdk can compare rotor's signer with the official
 // SDK's on many generated requests. Input keys: method, path, query, headers (object),
 // body, sk. Output: {"signed_headers": "...", "canonical": "...", "signature": "..."}.
-#include <cpprest/json.h>
-
 #include <iostream>
 #include <string>
 
 #include "cloud/signer.hpp"
+#include "util/json.hpp"
 #include "util/log.hpp"
 
 int main() {
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.empty()) continue;
-    const auto in = web::json::value::parse(line);
+    const auto parsed = rotor::parse_json(line);
+    if (!parsed) return 1;
+    const rotor::Json& in = *parsed;
     rotor::http::Headers headers;
     for (const auto& [k, v] : in.at("headers").as_object()) headers.add(k, v.as_string());
     const auto names = rotor::cloud::headers_to_sign(headers);

@@ -1,9 +1,9 @@
 // FakeApi: the store and the write paths. Watches are in fake_watch.cpp.
 #include "testing/fake_api.hpp"
 
-#include <cpprest/asyncrt_utils.h>
-
 #include <cstdio>
+
+#include "util/base64.hpp"
 
 namespace rotor::kube {
 namespace {
@@ -42,8 +42,7 @@ void normalize_secret(const ResourceRef& r, Object& obj) {
   for (const auto& [key, value] : string_data.as_object()) {
     if (!value.is_string()) continue;
     const std::string& text = value.as_string();
-    data[key] = Json::string(
-        utility::conversions::to_base64(std::vector<unsigned char>(text.begin(), text.end())));
+    data[key] = Json::string(base64_encode(text));
   }
 }
 

@@ -1,7 +1,5 @@
 // The Asio HTTP server over real loopback sockets: raw targets, keep-alive, dropped
 // connections, delays, protocol errors and a clean stop.
-#include <utility>  // before Asio: Boost 1.74 misses it under C++20
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -144,6 +142,47 @@ TEST(HttpServer, ProtocolErrorsAndHandlerExceptions) {
     c.send("nonsense\r\n\r\n");
     EXPECT_EQ(c.receive().rfind("HTTP/1.1 400", 0), 0u);
   }
+}
+
+TEST(HttpServer, RefusesOversizedHeadsAndBodiesWithoutCallingTheHandler) {
+  std::atomic<int> calls{0};
+  ServerOptions options;
+  options.max_header_bytes = 1024;
+  options.max_body_bytes = 10;
+  Server server(
+      [&](const ServerRequest&) {
+        ++calls;
+        ServerReply r;
+        r.response.status = 200;
+        return r;
+      },
+      options);
+  const int port = server.start("127.0.0.1", 0);
+  {
+    Client c(port);
+    c.send(get("/", "X-Big: " + std::string(2000, 'a') + "\r\n"));
+    EXPECT_EQ(c.receive().rfind("HTTP/1.1 431", 0), 0u);
+  }
+  {
+    Client c(port);
+    c.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world");
+    EXPECT_EQ(c.receive().rfind("HTTP/1.1 413", 0), 0u);
+  }
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(HttpServer, AnswersExpectContinueBeforeTheBody) {
+  Server server([](const ServerRequest& r) {
+    ServerReply reply;
+    reply.response.status = 200;
+    reply.response.body = r.body;
+    return reply;
+  });
+  Client c(server.start("127.0.0.1", 0));
+  c.send("PUT / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+  EXPECT_EQ(c.receive().rfind("HTTP/1.1 100 Continue", 0), 0u);
+  c.send("ok");
+  EXPECT_NE(c.receive().find("\r\n\r\nok"), std::string::npos);
 }
 
 TEST(HttpServer, StopsPromptlyWithIdleConnectionsAndRefusesNewOnes) {

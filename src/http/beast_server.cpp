@@ -1,12 +1,11 @@
-// The HTTP/1.1 server of server.hpp on Boost.Asio: one strand per connection, a few
-// worker threads running the io_context, keep-alive, Content-Length bodies.
-
-// Boost 1.74's awaitable.hpp uses std::exchange without including <utility> (C++20).
-#include <utility>
+// The HTTP/1.1 server of server.hpp: Beast's parser and serializer over Asio, one strand
+// per connection, a few worker threads running the io_context, keep-alive, Content-Length
+// bodies.
 
 #include <atomic>
 #include <boost/asio.hpp>
-#include <charconv>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <future>
 #include <map>
@@ -20,72 +19,28 @@
 
 namespace rotor::http {
 namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace beast_http = boost::beast::http;
 using tcp = asio::ip::tcp;
+using BeastResponse = beast_http::response<beast_http::string_body>;
+using RequestParser = beast_http::request_parser<beast_http::string_body>;
 
 namespace {
 
-const char* reason(int status) {
-  static const std::map<int, const char*> kReasons = {{100, "Continue"},
-                                                      {200, "OK"},
-                                                      {201, "Created"},
-                                                      {204, "No Content"},
-                                                      {400, "Bad Request"},
-                                                      {401, "Unauthorized"},
-                                                      {403, "Forbidden"},
-                                                      {404, "Not Found"},
-                                                      {405, "Method Not Allowed"},
-                                                      {409, "Conflict"},
-                                                      {411, "Length Required"},
-                                                      {413, "Payload Too Large"},
-                                                      {429, "Too Many Requests"},
-                                                      {431, "Request Header Fields Too Large"},
-                                                      {500, "Internal Server Error"},
-                                                      {502, "Bad Gateway"},
-                                                      {503, "Service Unavailable"},
-                                                      {504, "Gateway Timeout"}};
-  const auto it = kReasons.find(status);
-  return it == kReasons.end() ? "Unknown" : it->second;
+// The origin form of a request-target, still undecoded; an absolute form (proxies) keeps
+// what follows the authority.
+std::string_view origin_of(std::string_view target) {
+  if (target.rfind("http://", 0) != 0 && target.rfind("https://", 0) != 0) return target;
+  const auto slash = target.find('/', target.find("//") + 2);
+  return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
 }
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return "";
-  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
-}
-
-// Parses the request line and headers (without the final blank line); false if malformed.
-bool parse_head(std::string_view head, ServerRequest& req, std::string& version) {
-  auto eol = head.find("\r\n");
-  const std::string_view line = head.substr(0, eol);
-  const auto sp1 = line.find(' ');
-  const auto sp2 = line.rfind(' ');
-  if (sp1 == std::string_view::npos || sp2 == sp1) return false;
-  req.method = std::string(line.substr(0, sp1));
-  req.target = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
-  version = std::string(line.substr(sp2 + 1));
-  if (req.method.empty() || req.target.empty() || version.rfind("HTTP/1.", 0) != 0) return false;
-  std::string_view origin = req.target;
-  if (origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0) {
-    // Absolute form (proxies): keep what follows the authority, still undecoded.
-    const auto slash = origin.find('/', origin.find("//") + 2);
-    origin = slash == std::string_view::npos ? std::string_view("/") : origin.substr(slash);
+// Statuses Beast has no phrase for get one anyway: some clients show it.
+void set_status(BeastResponse& res, int status) {
+  res.result(static_cast<unsigned>(status));
+  if (beast_http::int_to_status(static_cast<unsigned>(status)) == beast_http::status::unknown) {
+    res.reason("Unknown");
   }
-  const auto q = origin.find('?');
-  req.path = std::string(origin.substr(0, q));
-  req.query = q == std::string_view::npos ? "" : std::string(origin.substr(q + 1));
-  while (eol != std::string_view::npos) {
-    const auto start = eol + 2;
-    eol = head.find("\r\n", start);
-    const std::string_view h =
-        head.substr(start, eol == std::string_view::npos ? eol : eol - start);
-    if (h.empty()) continue;
-    const auto colon = h.find(':');
-    if (colon == std::string_view::npos || colon == 0 || h.front() == ' ' || h.front() == '\t') {
-      return false;  // no name, or obsolete line folding
-    }
-    req.headers.add(std::string(h.substr(0, colon)), trim(h.substr(colon + 1)));
-  }
-  return true;
 }
 
 }  // namespace
@@ -124,90 +79,81 @@ struct Server::Impl {
 class Server::Impl::Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Impl& server, tcp::socket socket)
-      : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()) {}
+      : server_(server), stream_(std::move(socket)), timer_(stream_.get_executor()) {}
 
   void start() { read_head(); }
 
   // Closes the connection if no request is being handled; always runs on the strand.
   void close_if_idle() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
       if (!self->busy_) self->close();
     });
   }
   void close_now() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
   }
 
  private:
   void close() {
     boost::system::error_code ignored;
     timer_.cancel();
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
-
-  void arm_timeout() {
-    timer_.expires_after(server_.options.idle_timeout);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->close();
-    });
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
   }
 
   void read_head() {
     if (server_.stopping) return close();
-    arm_timeout();
-    asio::async_read_until(
-        socket_, asio::dynamic_buffer(buffer_, server_.options.max_header_bytes), "\r\n\r\n",
-        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-          self->timer_.cancel();
-          if (ec == asio::error::not_found) return self->fail(431);
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
+    parser_->body_limit(server_.options.max_body_bytes);
+    stream_.expires_after(server_.options.idle_timeout);
+    beast_http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec == beast_http::error::header_limit) return self->fail(431);
+          // A Content-Length beyond the limit is refused with the head.
+          if (ec == beast_http::error::body_limit) return self->fail(413);
+          if (ec &&
+              ec.category() ==
+                  beast_http::make_error_code(beast_http::error::bad_method).category() &&
+              ec != beast_http::error::end_of_stream && ec != beast_http::error::partial_message) {
+            return self->fail(400);  // not HTTP/1.x
+          }
           if (ec) return self->close();
-          self->on_head(n);
+          self->on_head();
         });
   }
 
-  void on_head(std::size_t head_size) {
+  void on_head() {
+    const auto& head = parser_->get();
     request_ = ServerRequest{};
-    std::string version;
-    const std::string_view head(buffer_.data(), head_size - 2);  // keep one CRLF as separator
-    if (!parse_head(head, request_, version)) return fail(400);
-    buffer_.erase(0, head_size);
-    const auto connection = to_lower(request_.headers.get("Connection").value_or(""));
-    keep_alive_ = version == "HTTP/1.1" ? connection != "close" : connection == "keep-alive";
-    if (request_.headers.has("Transfer-Encoding")) return fail(411);
-    std::size_t length = 0;
-    if (auto cl = request_.headers.get("Content-Length")) {
-      auto [ptr, ec] = std::from_chars(cl->data(), cl->data() + cl->size(), length);
-      if (ec != std::errc() || ptr != cl->data() + cl->size()) return fail(400);
+    request_.method = std::string(head.method_string());
+    request_.target = std::string(head.target());
+    const std::string_view origin = origin_of(request_.target);
+    const auto q = origin.find('?');
+    request_.path = std::string(origin.substr(0, q));
+    request_.query = q == std::string_view::npos ? "" : std::string(origin.substr(q + 1));
+    for (const auto& field : head) {
+      request_.headers.add(std::string(field.name_string()), std::string(field.value()));
     }
-    if (length > server_.options.max_body_bytes) return fail(413);
-    if (auto peer = socket_.remote_endpoint(ec_); !ec_) {
+    keep_alive_ = parser_->keep_alive();
+    if (request_.headers.has("Transfer-Encoding")) return fail(411);
+    if (auto peer = stream_.socket().remote_endpoint(ec_); !ec_) {
       request_.peer = peer.address().to_string() + ":" + std::to_string(peer.port());
     }
     busy_ = true;
     server_.request_started();
-    if (iequals(request_.headers.get("Expect").value_or(""), "100-continue") &&
-        buffer_.size() < length) {
-      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      asio::write(socket_, asio::buffer(kContinue), ec_);  // tiny; a failure shows on read
+    if (beast::iequals(head[beast_http::field::expect], "100-continue") && !parser_->is_done()) {
+      BeastResponse go_on{beast_http::status::continue_, 11};
+      beast_http::write(stream_, go_on, ec_);  // tiny; a failure shows on read
     }
-    read_body(length);
-  }
-
-  void read_body(std::size_t length) {
-    if (buffer_.size() >= length) {
-      request_.body = buffer_.substr(0, length);
-      buffer_.erase(0, length);
-      return dispatch();
-    }
-    arm_timeout();
-    asio::async_read(
-        socket_, asio::dynamic_buffer(buffer_), asio::transfer_exactly(length - buffer_.size()),
-        [self = shared_from_this(), length](boost::system::error_code ec, std::size_t) {
-          self->timer_.cancel();
-          if (ec) return self->finish(false);
-          self->read_body(length);
-        });
+    stream_.expires_after(server_.options.idle_timeout);
+    beast_http::async_read(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                             if (ec) return self->finish(false);
+                             self->request_.body = std::move(self->parser_->get().body());
+                             self->dispatch();
+                           });
   }
 
   void dispatch() {
@@ -235,21 +181,23 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
 
   template <typename Done>
   void write(const Response& r, Done done) {
-    out_ = "HTTP/1.1 " + std::to_string(r.status) + " " + reason(r.status) + "\r\n";
+    out_.emplace();
+    out_->version(11);
+    set_status(*out_, r.status);
     for (const auto& [name, value] : r.headers.items()) {
       if (iequals(name, "Content-Length") || iequals(name, "Connection") ||
           iequals(name, "Transfer-Encoding")) {
         continue;  // framing is ours to decide
       }
-      out_ += name + ": " + value + "\r\n";
+      out_->insert(name, value);
     }
-    out_ += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-    out_ += keep_alive_ ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-    out_ += r.body;
-    asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this(), done](boost::system::error_code ec, std::size_t) {
-                        done(!ec);
-                      });
+    out_->body() = r.body;
+    out_->content_length(r.body.size());
+    out_->set(beast_http::field::connection, keep_alive_ ? "keep-alive" : "close");
+    stream_.expires_after(server_.options.idle_timeout);
+    beast_http::async_write(stream_, *out_,
+                            [self = shared_from_this(), done](boost::system::error_code ec,
+                                                              std::size_t) { done(!ec); });
   }
 
   // A request is over: either keep the connection for the next one or close it.
@@ -269,10 +217,11 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   }
 
   Impl& server_;
-  tcp::socket socket_;
-  asio::steady_timer timer_;
-  std::string buffer_;
-  std::string out_;
+  beast::tcp_stream stream_;
+  asio::steady_timer timer_;  // a reply's delay
+  beast::flat_buffer buffer_;
+  std::optional<RequestParser> parser_;
+  std::optional<BeastResponse> out_;
   ServerRequest request_;
   bool keep_alive_ = true;
   bool busy_ = false;
