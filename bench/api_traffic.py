@@ -22,7 +22,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from support.kube import Kubectl  # noqa: E402
+from support.kube import Kubectl, sim_account  # noqa: E402
 from support.procs import CloudSim, Rotor, wait_for  # noqa: E402
 
 NS = "bench-traffic"
@@ -92,14 +92,7 @@ def main():
             f"  - {{id: {i}, service: dcs, project_id: {PROJECT}, password: \"{FIRST}\"}}\n"
             for i in ids)
         sim = CloudSim(build / "rotor-cloudsim", work / "sim", config, AK, SK)
-        k.apply({"apiVersion": "v1", "kind": "Secret",
-                 "metadata": {"name": "creds", "labels": {"rotor.dev/credentials": "true"}},
-                 "stringData": {"accessKey": AK, "secretKey": SK}}, NS)
-        k.apply({"apiVersion": "rotor.dev/v1alpha1", "kind": "CloudAccount",
-                 "metadata": {"name": "sim"},
-                 "spec": {"region": "eu-de", "projectId": PROJECT,
-                          "endpoints": {s: sim.url for s in ("dcs", "ddm", "dms", "iam")},
-                          "credentials": {"secretRef": {"name": "creds"}}}}, NS)
+        sim_account(k, NS, sim.url, AK, SK, PROJECT)
         items = [{"apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
                   "metadata": {"name": i},
                   "spec": {"cloudAccountRef": {"name": "sim"}, "instanceId": i,

@@ -15,7 +15,7 @@ import time
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from support.kube import Kubectl  # noqa: E402
+from support.kube import Kubectl, sim_account  # noqa: E402
 from support.procs import CloudSim, Redis, wait_for  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -130,14 +130,7 @@ def test_helm_install_runs_two_pods_and_one_leads(cluster, helm, kubectl):
 
 def test_a_rotation_from_inside_the_cluster_opens_redis(cluster, kubectl, sim, redis):
     kubectl.run("create", "namespace", NS)
-    kubectl.apply({"apiVersion": "v1", "kind": "Secret",
-                   "metadata": {"name": "cloud-creds", "labels": {"rotor.dev/credentials": "true"}},
-                   "stringData": {"accessKey": AK, "secretKey": SK}}, NS)
-    kubectl.apply({"apiVersion": "rotor.dev/v1alpha1", "kind": "CloudAccount",
-                   "metadata": {"name": "sim"},
-                   "spec": {"region": "eu-de", "projectId": PROJECT,
-                            "endpoints": {s: sim.pod_url for s in ("dcs", "ddm", "dms", "iam")},
-                            "credentials": {"secretRef": {"name": "cloud-creds"}}}}, NS)
+    sim_account(kubectl, NS, sim.pod_url, AK, SK, PROJECT)
     kubectl.apply({"apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
                    "metadata": {"name": "cache"},
                    "spec": {"cloudAccountRef": {"name": "sim"}, "instanceId": "dcs-node",

@@ -20,7 +20,7 @@ import time
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from support.kube import Kubectl  # noqa: E402
+from support.kube import Kubectl, sim_account  # noqa: E402
 from support.procs import CloudSim, Rotor, wait_for  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -101,14 +101,7 @@ def test_sigkill_storm_under_cloud_faults_loses_nothing_and_locks_nothing(
     print(f"seed {SEED}, {KILLS} kills, faults {FAULTS}")
     # Secrets are made with `create`: `apply` would copy their values into its
     # last-applied annotation, and the leak scan below reads every annotation.
-    create(kubectl, {"apiVersion": "v1", "kind": "Secret",
-                     "metadata": {"name": "cloud-creds", "labels": {"rotor.dev/credentials": "true"}},
-                     "stringData": {"accessKey": AK, "secretKey": SK}})
-    kubectl.apply({"apiVersion": "rotor.dev/v1alpha1", "kind": "CloudAccount",
-                   "metadata": {"name": "sim"},
-                   "spec": {"region": "eu-de", "projectId": PROJECT,
-                            "endpoints": {s: sim.url for s in ("dcs", "ddm", "dms", "iam")},
-                            "credentials": {"secretRef": {"name": "cloud-creds"}}}}, NS)
+    sim_account(kubectl, NS, sim.url, AK, SK, PROJECT)
     # rotor never guesses a current password: the instance that only takes the change call
     # starts with the one it has, in a Secret opted in to rotor.
     create(kubectl, {"apiVersion": "v1", "kind": "Secret",

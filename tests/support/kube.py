@@ -62,3 +62,19 @@ def token_kubeconfig(admin_kubeconfig, namespace, name, path):
     path.touch(mode=0o600)
     path.write_text(json.dumps(config))  # JSON is YAML
     return path
+
+
+def sim_account(kubectl, namespace, url, ak, sk, project, name="sim", secret="cloud-creds"):
+    """A credentials Secret marked for rotor and a CloudAccount `name` sending every service
+    to the simulator at `url`. The Secret is made with `create`: `apply` would copy its
+    values into its last-applied annotation, where leak scans look."""
+    kubectl.run("create", "-n", namespace, "-f", "-", input=json.dumps(
+        {"apiVersion": "v1", "kind": "Secret",
+         "metadata": {"name": secret, "labels": {"rotor.dev/credentials": "true"}},
+         "stringData": {"accessKey": ak, "secretKey": sk}}))
+    kubectl.apply({"apiVersion": "rotor.dev/v1alpha1", "kind": "CloudAccount",
+                   "metadata": {"name": name},
+                   "spec": {"region": "eu-de", "projectId": project,
+                            "endpoints": {s: url for s in ("dcs", "ddm", "dms", "iam")},
+                            "credentials": {"secretRef": {"name": secret}}}}, namespace)
+    return name
