@@ -98,9 +98,11 @@ int run(const Args& args) {
       "context", po::value<std::string>()->default_value(""), "kubeconfig context")(
       "namespace", po::value<std::vector<std::string>>()->composing(),
       "watch only this namespace (repeatable; default: all namespaces)")(
-      "workers", po::value<std::size_t>()->default_value(2), "concurrent reconciles")(
-      "credential-namespace", po::value<std::vector<std::string>>()->composing(),
-      "with --namespace: also watch credential Secrets here (repeatable)")(
+      "workers", po::value<std::size_t>()->default_value(2), "concurrent reconciles while idle")(
+      "max-workers", po::value<std::size_t>()->default_value(32),
+      "concurrent reconciles at most, while resources wait (cloud calls keep each account's "
+      "learned pace)")("credential-namespace", po::value<std::vector<std::string>>()->composing(),
+                       "with --namespace: also watch credential Secrets here (repeatable)")(
       "allowed-endpoint-host", po::value<std::vector<std::string>>()->composing(),
       "a host cloud accounts may name in spec.endpoints beyond the cloud's own domains "
       "(repeatable; \".example.internal\" admits every host under it)")(
@@ -160,6 +162,11 @@ int run(const Args& args) {
   const std::size_t workers = vm["workers"].as<std::size_t>();
   if (workers == 0 || workers > 64) {
     print_error("run", "--workers must be between 1 and 64");
+    return kUsage;
+  }
+  const std::size_t max_workers = vm["max-workers"].as<std::size_t>();
+  if (max_workers < workers || max_workers > 256) {
+    print_error("run", "--max-workers must be between --workers and 256");
     return kUsage;
   }
 
@@ -256,6 +263,7 @@ int run(const Args& args) {
   }
   if (options.namespaces.empty()) options.credential_namespaces = {""};
   options.workers = workers;
+  options.max_workers = max_workers;
   options.observer = &operator_metrics;
   controller::Operator op(api, reconciler, clock, log, options);
   running = &op;

@@ -1,5 +1,6 @@
 #include "cloud/outcome.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <string_view>
@@ -288,6 +289,19 @@ Outcome read_success(CallKind call, const http::Response& r, Outcome out) {
   return out;
 }
 
+// Retry-After in delta-seconds (RFC 9110 10.2.3), capped at an hour; the HTTP-date form
+// and anything malformed count as absent, leaving the pace to the caller's own decrease.
+std::optional<std::chrono::seconds> retry_after(const http::Headers& headers) {
+  const auto value = headers.get("Retry-After");
+  if (!value || value->empty() || value->size() > 9) return std::nullopt;
+  long seconds = 0;
+  for (const char c : *value) {
+    if (c < '0' || c > '9') return std::nullopt;
+    seconds = seconds * 10 + (c - '0');
+  }
+  return std::chrono::seconds(std::min(seconds, 3600L));
+}
+
 Outcome read_error_answer(CallKind call, const http::Response& r, Outcome out) {
   // A huge error body is not read: the status alone decides.
   const bool readable = r.body.size() <= kMaxBody;
@@ -295,6 +309,7 @@ Outcome read_error_answer(CallKind call, const http::Response& r, Outcome out) {
   if (json) read_error(*json, out);
   if (r.status == 429 || out.code == "APIG.0308") {
     out.kind = OutcomeKind::kThrottled;
+    out.retry_after = retry_after(r.headers);
   } else if (r.status == 401 || r.status == 403 || is_auth_code(out.code)) {
     out.kind = OutcomeKind::kAuthFailed;
   } else if (call == CallKind::kDcsReset && out.code == "DCS.4839") {
@@ -354,6 +369,7 @@ std::string Outcome::describe() const {
   if (!message.empty()) s += ": " + message;
   if (retry_times_left) s += "; retries left " + std::to_string(*retry_times_left);
   if (lock_left) s += "; locked for " + std::to_string(lock_left->count()) + " min";
+  if (retry_after) s += "; retry after " + std::to_string(retry_after->count()) + " s";
   return s;
 }
 

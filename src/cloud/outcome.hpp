@@ -29,8 +29,9 @@ struct Outcome {
   int http_status = 0;  // 0 when no answer arrived
   std::string code;     // the cloud's error code or result, e.g. "DCS.4839", "passwordFailed"
   std::string message;  // the cloud's message, scrubbed of the passwords sent
-  std::optional<int> retry_times_left;            // DCS change, wrong old password
-  std::optional<std::chrono::minutes> lock_left;  // DCS change / reset, locked
+  std::optional<int> retry_times_left;              // DCS change, wrong old password
+  std::optional<std::chrono::minutes> lock_left;    // DCS change / reset, locked
+  std::optional<std::chrono::seconds> retry_after;  // throttled: the gateway's Retry-After
 
   bool applied() const { return kind == OutcomeKind::kApplied; }
   // One line for logs and status: kind, HTTP status, code, message. Never a secret.

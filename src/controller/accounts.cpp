@@ -299,9 +299,14 @@ class OwnedHttpCloud final : public cloud::PasswordApi {
 
 CloudFactory make_http_cloud_factory(const Clock& clock, HttpCloudOptions options) {
   options.auth_cooldown = std::max<Duration>(options.auth_cooldown, kMinAuthCooldown);
+  if (!options.rates) options.rates = std::make_shared<cloud::RateRegistry>();
   return [&clock, options](const AccountConfig& cfg) -> std::shared_ptr<cloud::PasswordApi> {
-    return std::make_shared<cloud::AuthGate>(std::make_shared<OwnedHttpCloud>(cfg, clock, options),
-                                             cfg.id, clock, options.auth_cooldown);
+    std::shared_ptr<cloud::PasswordApi> api = std::make_shared<OwnedHttpCloud>(cfg, clock, options);
+    if (options.pace) {
+      api = std::make_shared<cloud::PacedPasswordApi>(std::move(api), cfg.id, cfg.endpoints,
+                                                      *options.rates, clock);
+    }
+    return std::make_shared<cloud::AuthGate>(std::move(api), cfg.id, clock, options.auth_cooldown);
   };
 }
 

@@ -16,6 +16,7 @@
 #include "access/label_selector.hpp"
 #include "cloud/auth.hpp"
 #include "cloud/auth_gate.hpp"
+#include "cloud/paced_api.hpp"
 #include "cloud/password_api.hpp"
 #include "controller/resource.hpp"
 #include "kube/api.hpp"
@@ -53,10 +54,15 @@ struct HttpCloudOptions {
   std::string metadata_url = "http://169.254.169.254";
   // Builds each account's HTTP client; null: http::make_client. Tests count requests here.
   std::function<std::unique_ptr<http::Client>(const http::ClientOptions&)> make_client;
+  // The pace learned per account and endpoint (cloud/paced_api.hpp); null: the factory
+  // keeps its own. Shared so that metrics and benchmarks can read it.
+  std::shared_ptr<cloud::RateRegistry> rates;
+  // Off: calls go out as soon as they are made (tests on a ManualClock that is not moved).
+  bool pace = true;
 };
 
-// The production factory: HTTPS with http::make_client, AK/SK signing or IAM tokens, behind an
-// AuthGate per account and credentials version.
+// The production factory: HTTPS with http::make_client, AK/SK signing or IAM tokens, paced per
+// account and endpoint, behind an AuthGate per account and credentials version.
 CloudFactory make_http_cloud_factory(const Clock& clock, HttpCloudOptions options = {});
 
 struct AccountFailure {

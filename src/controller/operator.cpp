@@ -106,7 +106,8 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
         [this](kube::EventType, const kube::Object&) { enqueue_all_in(""); }, log_, credentials));
   }
   pool_ = std::make_unique<runtime::WorkerPool>(
-      queue_, options_.workers, [this](const std::string& key) { return reconcile_key(key); });
+      queue_, options_.workers, [this](const std::string& key) { return reconcile_key(key); },
+      options_.max_workers);
 }
 
 runtime::Result Operator::reconcile_key(const std::string& key) {

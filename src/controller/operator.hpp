@@ -39,7 +39,8 @@ inline constexpr const char* kCredentialsSecretSelector = "rotor.dev/credentials
 
 struct OperatorOptions {
   std::vector<std::string> namespaces;  // empty: all namespaces
-  std::size_t workers = 2;
+  std::size_t workers = 2;      // reconciles at once while the queue keeps up
+  std::size_t max_workers = 2;  // at most, while keys wait (runtime/worker_pool.hpp)
   runtime::InformerOptions informer;
   // Where credential Secrets are watched: the watched namespaces plus those a
   // ClusterCloudAccount names ("" alone: all namespaces). Empty: not watched.

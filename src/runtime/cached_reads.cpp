@@ -65,13 +65,20 @@ std::optional<kube::Object> CachedReads::written_copy(const std::string& key,
 kube::Result<kube::Object> CachedReads::remember(const kube::ResourceRef& r, const std::string& ns,
                                                  const std::string& name,
                                                  kube::Result<kube::Object> written) {
-  if (r == kube::resources::kSecrets) {
-    std::lock_guard lock(mu_);
-    if (written) {
-      written_[ns + "/" + name] = {*written, clock_.now()};
-    } else {
-      written_.erase(ns + "/" + name);
-    }
+  if (r != kube::resources::kSecrets) return written;
+  std::optional<kube::Object> keep;
+  if (written) {
+    keep = *written;
+  } else if (written.error().kind == kube::ErrorKind::kConflict ||
+             written.error().kind == kube::ErrorKind::kAlreadyExists) {
+    ++misses_;
+    if (auto current = live_.get(r, ns, name)) keep = std::move(*current);
+  }
+  std::lock_guard lock(mu_);
+  if (keep) {
+    written_[ns + "/" + name] = {std::move(*keep), clock_.now()};
+  } else {
+    written_.erase(ns + "/" + name);
   }
   return written;
 }

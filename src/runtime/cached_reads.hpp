@@ -91,7 +91,9 @@ class CachedReads final : public kube::Api {
     TimePoint at;
   };
   // Keeps a Secret this process wrote; a failed write forgets any earlier copy (someone
-  // else's write came after it).
+  // else's write came after it). A write refused as stale (409 Conflict, AlreadyExists)
+  // proves the cache behind the server: the Secret is read from the server once and that
+  // copy is kept instead, so the retry does not act on the same stale copy again.
   kube::Result<kube::Object> remember(const kube::ResourceRef& r, const std::string& ns,
                                       const std::string& name, kube::Result<kube::Object> written);
   std::optional<kube::Object> written_copy(const std::string& key, const Informer* informer,

@@ -1,5 +1,6 @@
 #include "runtime/worker_pool.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <stdexcept>
 #include <utility>
@@ -8,8 +9,12 @@
 
 namespace rotor::runtime {
 
-WorkerPool::WorkerPool(WorkQueue& queue, std::size_t workers, Reconcile reconcile)
-    : queue_(queue), workers_(workers), reconcile_(std::move(reconcile)) {
+WorkerPool::WorkerPool(WorkQueue& queue, std::size_t workers, Reconcile reconcile,
+                       std::size_t max_workers)
+    : queue_(queue),
+      workers_(workers),
+      max_workers_(std::max(workers, max_workers)),
+      reconcile_(std::move(reconcile)) {
   if (workers_ == 0) throw std::invalid_argument("worker pool: need at least one worker");
   if (!reconcile_) throw std::invalid_argument("worker pool: empty reconcile function");
 }
@@ -22,7 +27,8 @@ void WorkerPool::start() {
   std::lock_guard lock(life_mu_);
   if (started_ || stopped_) throw std::logic_error("worker pool: start() after start or stop");
   started_ = true;
-  threads_.reserve(workers_);
+  std::lock_guard threads_lock(threads_mu_);
+  threads_.reserve(max_workers_);
   for (std::size_t i = 0; i < workers_; ++i) threads_.emplace_back([this] { run(); });
 }
 
@@ -43,10 +49,30 @@ bool WorkerPool::stop_after_drain(std::chrono::steady_clock::duration timeout) {
 }
 
 void WorkerPool::join_all() {
-  for (auto& t : threads_) {
+  // The queue is shut down: no worker takes another key, so none grows the pool after this.
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(threads_mu_);
+    closing_ = true;
+    threads.swap(threads_);
+  }
+  for (auto& t : threads) {
     if (t.joinable()) t.join();
   }
-  threads_.clear();
+}
+
+std::size_t WorkerPool::threads() const {
+  std::lock_guard lock(threads_mu_);
+  return threads_.size();
+}
+
+void WorkerPool::grow_if_all_busy() {
+  if (max_workers_ == workers_) return;
+  const auto m = queue_.metrics();
+  if (m.depth == 0 || m.idle_workers > 0) return;
+  std::lock_guard lock(threads_mu_);
+  if (closing_ || threads_.size() >= max_workers_) return;
+  threads_.emplace_back([this] { run(); });
 }
 
 bool WorkerPool::running() const {
@@ -59,7 +85,10 @@ WorkerPoolMetrics WorkerPool::metrics() const {
 }
 
 void WorkerPool::run() {
-  while (auto key = queue_.get()) process(*key);
+  while (auto key = queue_.get()) {
+    grow_if_all_busy();
+    process(*key);
+  }
 }
 
 void WorkerPool::process(const std::string& key) {

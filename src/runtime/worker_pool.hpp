@@ -1,7 +1,13 @@
 #pragma once
-// N threads that drain a WorkQueue through a reconcile function, applying its Result the way
+// Threads that drain a WorkQueue through a reconcile function, applying its Result the way
 // controller-runtime does: an error retries with per-key backoff, a requested requeue
 // schedules the key (and resets its backoff), success just resets its backoff.
+//
+// The pool starts `workers` threads and grows, up to `max_workers`, while keys are ready and
+// no thread is free to take them: reconciles spend their time waiting (on the apiserver, on
+// the cloud, on their account's turn to call it, cloud/paced_api.hpp), so how many run at once
+// follows what the cloud lets through rather than a fixed count. Threads it added stay until
+// stop(); they cost a stack each while they wait.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -41,9 +47,11 @@ class WorkerPool {
  public:
   using Reconcile = std::function<Result(const std::string& key)>;
 
-  // `queue` must outlive the pool. Throws std::invalid_argument for 0 workers or an empty
-  // reconcile. No thread runs before start().
-  WorkerPool(WorkQueue& queue, std::size_t workers, Reconcile reconcile);
+  // `queue` must outlive the pool. `max_workers` below `workers` means `workers` (no growth).
+  // Throws std::invalid_argument for 0 workers or an empty reconcile. No thread runs before
+  // start().
+  WorkerPool(WorkQueue& queue, std::size_t workers, Reconcile reconcile,
+             std::size_t max_workers = 0);
   ~WorkerPool();  // stop()
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -60,19 +68,24 @@ class WorkerPool {
 
   bool running() const;
   WorkerPoolMetrics metrics() const;
+  std::size_t threads() const;  // started so far
 
  private:
   void run();
   void process(const std::string& key);
+  void grow_if_all_busy();
   void join_all();
 
   WorkQueue& queue_;
   const std::size_t workers_;
+  const std::size_t max_workers_;
   const Reconcile reconcile_;
 
   mutable std::mutex life_mu_;  // start/stop against each other, not against the workers
   bool started_ = false;
   bool stopped_ = false;
+  mutable std::mutex threads_mu_;  // threads_ and closing_: workers grow the pool
+  bool closing_ = false;
   std::vector<std::thread> threads_;
 
   std::atomic<std::uint64_t> reconciles_{0};

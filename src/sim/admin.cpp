@@ -97,6 +97,12 @@ Outcome Simulator::admin(const http::ServerRequest& req) {
       if (m == "PUT") apply_faults_spec(state_.faults, body);
       return ok(faults_view(state_.faults));
     }
+    if (p == "/_sim/rate_limit" && m == "GET") {
+      Json v = Json::object(true);
+      v["passed"] = Json::number(static_cast<double>(state_.rate_bucket.passed));
+      v["throttled"] = Json::number(static_cast<double>(state_.rate_bucket.throttled));
+      return ok(v);
+    }
     if (p == "/_sim/credentials" && (m == "GET" || m == "PUT")) {
       if (m == "PUT") apply_credentials_spec(state_, body);
       return ok(credentials_view(state_, now));

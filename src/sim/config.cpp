@@ -9,11 +9,25 @@ namespace rotor::sim {
 namespace {
 
 bool typed_key(const std::string& key) {
-  static const std::set<std::string> kTyped = {
-      "seed",       "redis_port",      "latency_ms",       "error_rate",
-      "error_next", "throttle_rate",   "throttle_next",    "busy_calls",
-      "drop_rate",  "drop_next",       "password_free",    "reset_unsupported",
-      "unlock",     "advance_seconds", "lifetime_seconds", "token_lifetime_seconds"};
+  static const std::set<std::string> kTyped = {"seed",
+                                               "redis_port",
+                                               "latency_ms",
+                                               "error_rate",
+                                               "error_next",
+                                               "throttle_rate",
+                                               "throttle_next",
+                                               "busy_calls",
+                                               "drop_rate",
+                                               "drop_next",
+                                               "password_free",
+                                               "reset_unsupported",
+                                               "unlock",
+                                               "advance_seconds",
+                                               "lifetime_seconds",
+                                               "token_lifetime_seconds",
+                                               "rate_limit_per_s",
+                                               "rate_limit_burst",
+                                               "rate_limit_retry_after"};
   return kTyped.count(key) > 0;
 }
 

@@ -7,6 +7,10 @@
 //   iam_users:
 //     - {name: rotor, password: "...", domain: acme}
 //   faults: {latency_ms: 0, throttle_next: 0}
+//   # The gateway's rate limit: 20 calls/s, bursts of 20, 429 APIG.0308 beyond (with
+//   # Retry-After only when asked for: the documents do not name one). GET /_sim/rate_limit
+//   # counts calls passed and throttled.
+//   # faults: {rate_limit_per_s: 20, rate_limit_burst: 20, rate_limit_retry_after: false}
 //   instances:
 //     - {id: dcs-1, service: dcs, project_id: p1, password: "...", doc_version: dcs-reset-002}
 //   # Optional: credentials without a static AK/SK (spec.hpp apply_identity_spec).

@@ -1,5 +1,8 @@
 #include "sim/faults.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace rotor::sim {
 namespace {
 
@@ -78,6 +81,31 @@ int latency_ms(const Faults* instance, const Faults& global) {
 
 Outcome throttled() {
   Outcome o = gateway_error(429, "APIG.0308", "The throttling threshold has been reached.");
+  return o;
+}
+
+std::optional<Outcome> take_rate_limit(const Faults& global, RateBucket& bucket, TimePoint now) {
+  const double rate = global.rate_limit_per_s;
+  if (rate <= 0) return std::nullopt;
+  const double burst = global.rate_limit_burst > 0 ? global.rate_limit_burst : std::ceil(rate);
+  if (bucket.tokens < 0) {
+    bucket.tokens = burst;
+  } else {
+    const double elapsed = std::chrono::duration<double>(now - bucket.last).count();
+    bucket.tokens = std::min(burst, bucket.tokens + rate * std::max(0.0, elapsed));
+  }
+  bucket.last = now;
+  if (bucket.tokens >= 1) {
+    bucket.tokens -= 1;
+    ++bucket.passed;
+    return std::nullopt;
+  }
+  ++bucket.throttled;
+  Outcome o = throttled();
+  if (global.rate_limit_retry_after) {
+    const double wait = (1 - bucket.tokens) / rate;
+    o.reply.response.headers.set("Retry-After", std::to_string(static_cast<long>(std::ceil(wait))));
+  }
   return o;
 }
 

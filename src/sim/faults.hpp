@@ -1,5 +1,6 @@
 #pragma once
 // Deciding which injected faults fire on a call, and what each answers.
+#include <optional>
 #include <random>
 
 #include "sim/handlers.hpp"
@@ -19,6 +20,9 @@ int latency_ms(const Faults* instance, const Faults& global);
 
 // 429 APIG.0308, as the gateway throttles.
 Outcome throttled();
+// The gateway's rate limit (Faults::rate_limit_per_s): takes a call from the bucket at `now`,
+// or answers why not (429 APIG.0308, with Retry-After when configured).
+std::optional<Outcome> take_rate_limit(const Faults& global, RateBucket& bucket, TimePoint now);
 // 500 with the service's own error body; nothing was applied.
 Outcome internal_error(Action a);
 // 400 "busy, retry later" in the service's words.

@@ -144,7 +144,10 @@ Outcome Simulator::cloud_call(const http::ServerRequest& request, CallRecord& re
   const bool setter = sets_password(route->action);
   Outcome out;
   Busy busy = Busy::kNone;
-  if (take_fault(FaultKind::kThrottle, faults, state_.faults, state_.rng)) {
+  if (auto limited = take_rate_limit(state_.faults, state_.rate_bucket, clock_.now())) {
+    record.fault = "rate_limit";
+    out = std::move(*limited);
+  } else if (take_fault(FaultKind::kThrottle, faults, state_.faults, state_.rng)) {
     record.fault = "throttle";
     out = throttled();
   } else if (setter && (busy = take_busy(faults, state_.faults)) != Busy::kNone) {

@@ -181,6 +181,12 @@ void apply_faults_spec(Faults& f, const Json& spec) {
   if (member(spec, "busy_calls")) f.busy_calls = get_int(spec, "busy_calls", 0, kMax);
   if (member(spec, "drop_rate")) f.drop_rate = get_rate(spec, "drop_rate");
   if (member(spec, "drop_next")) f.drop_next = get_int(spec, "drop_next", 0, kMax);
+  if (member(spec, "rate_limit_per_s"))
+    f.rate_limit_per_s = get_int(spec, "rate_limit_per_s", 0, 100000);
+  if (member(spec, "rate_limit_burst"))
+    f.rate_limit_burst = get_int(spec, "rate_limit_burst", 0, 100000);
+  if (member(spec, "rate_limit_retry_after"))
+    f.rate_limit_retry_after = get_bool(spec, "rate_limit_retry_after");
 }
 
 void apply_credentials_spec(State& state, const Json& spec) {
@@ -218,6 +224,9 @@ Json faults_view(const Faults& f) {
   v["busy_calls"] = Json::number(f.busy_calls);
   v["drop_rate"] = Json::number(f.drop_rate);
   v["drop_next"] = Json::number(f.drop_next);
+  v["rate_limit_per_s"] = Json::number(f.rate_limit_per_s);
+  v["rate_limit_burst"] = Json::number(f.rate_limit_burst);
+  v["rate_limit_retry_after"] = Json::boolean(f.rate_limit_retry_after);
   return v;
 }
 

@@ -45,6 +45,22 @@ struct Faults {
   int busy_calls = 0;       // ...for the next N of them, or until cleared when 0
   double drop_rate = 0;     // password calls: apply, then close without answering
   int drop_next = 0;
+  // The gateway's request-rate limit (global faults only): a token bucket of
+  // rate_limit_burst calls (0: one second's worth) refilled at rate_limit_per_s; a call that
+  // finds it empty answers 429 APIG.0308, nothing applied. 0: no limit.
+  double rate_limit_per_s = 0;
+  int rate_limit_burst = 0;
+  // Throttled answers carry Retry-After: the seconds until the bucket holds a call again
+  // (rounded up). The documents name no such header, so it is off unless asked for.
+  bool rate_limit_retry_after = false;
+};
+
+// The bucket behind Faults::rate_limit_per_s.
+struct RateBucket {
+  double tokens = -1;  // < 0: not filled yet
+  TimePoint last{};
+  std::uint64_t passed = 0;
+  std::uint64_t throttled = 0;
 };
 
 struct Instance {
@@ -136,6 +152,7 @@ struct State {
   std::optional<PodIdentity> pod_identity;
   std::optional<MetadataService> metadata;
   Faults faults;  // global, applied after an instance's own
+  RateBucket rate_bucket;
   std::vector<CallRecord> calls;
   std::uint64_t next_call = 1;
   std::mt19937_64 rng;

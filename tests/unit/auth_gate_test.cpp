@@ -49,9 +49,10 @@ struct AuthGateTest : ::testing::Test {
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kStart);
   kube::FakeApi api{clock};
   FakeHttpClient http;
-  HttpCloudOptions options{.make_client = [this](const http::ClientOptions&) {
-    return std::make_unique<Forward>(http);
-  }};
+  HttpCloudOptions options{
+      .make_client = [this](const http::ClientOptions&) { return std::make_unique<Forward>(http); },
+      .rates = {},
+      .pace = false};
   AccountResolver resolver{api, make_http_cloud_factory(*clock, options)};
 
   void SetUp() override {
@@ -76,19 +77,20 @@ struct AuthGateTest : ::testing::Test {
   }
 
   void iam_account(const std::string& password) {
-    ASSERT_TRUE(api.create(res::kSecrets, "team",
-                           obj(R"({"metadata":{"name":"iam-pw","labels":{"rotor.dev/credentials":"true"}},"data":{"password":")" +
-                               base64_encode(password) + R"("}})")));
+    ASSERT_TRUE(api.create(
+        res::kSecrets, "team",
+        obj(R"({"metadata":{"name":"iam-pw","labels":{"rotor.dev/credentials":"true"}},"data":{"password":")" +
+            base64_encode(password) + R"("}})")));
     ASSERT_TRUE(api.create(res::kCloudAccounts, "team", obj(R"({"metadata":{"name":"acct"},
         "spec":{"region":"eu-de","projectId":"p1",
         "endpoints":{"iam":"https://iam.eu-de.myhuaweicloud.com","dcs":"https://dcs.eu-de.myhuaweicloud.com"},
         "credentials":{"iam":{"domain":"d","username":"u","passwordSecretRef":{"name":"iam-pw"}}}}})")));
   }
   void aksk_account(const std::string& ak) {
-    ASSERT_TRUE(
-        api.create(res::kSecrets, "team",
-                   obj(R"({"metadata":{"name":"creds","labels":{"rotor.dev/credentials":"true"}},"data":{"accessKey":")" + base64_encode(ak) +
-                       R"(","secretKey":")" + base64_encode("SK") + R"("}})")));
+    ASSERT_TRUE(api.create(
+        res::kSecrets, "team",
+        obj(R"({"metadata":{"name":"creds","labels":{"rotor.dev/credentials":"true"}},"data":{"accessKey":")" +
+            base64_encode(ak) + R"(","secretKey":")" + base64_encode("SK") + R"("}})")));
     ASSERT_TRUE(api.create(res::kCloudAccounts, "team", obj(R"({"metadata":{"name":"acct"},
         "spec":{"region":"eu-de","projectId":"p1","endpoints":{"dcs":"https://dcs.eu-de.myhuaweicloud.com"},
         "credentials":{"secretRef":{"name":"creds"}}}})")));
@@ -248,8 +250,8 @@ TEST(IamTokenFailure, MapsToNotSentThrottledOrAuthFailed) {
     ManualClock clock{kStart};
     FakeHttpClient http;
     http.answers.push_back(answer);
-    cloud::IamTokenAuthenticator auth({"d", "u", Secret("pw"), "p1"}, "https://iam.eu-de.myhuaweicloud.com", http,
-                                      clock);
+    cloud::IamTokenAuthenticator auth({"d", "u", Secret("pw"), "p1"},
+                                      "https://iam.eu-de.myhuaweicloud.com", http, clock);
     http::Request req{"POST", "https://dcs.eu-de.myhuaweicloud.com/x", {}, ""};
     const auto failure = auth.authenticate(req);
     ASSERT_TRUE(failure);

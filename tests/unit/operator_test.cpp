@@ -107,7 +107,7 @@ struct OperatorFixture {
                 cv.notify_all();
                 return runtime::Result::ok();
               },
-              *clock, log, OperatorOptions{{}, 1, {}, {""}, nullptr}};
+              *clock, log, OperatorOptions{{}, 1, 1, {}, {""}, nullptr}};
 };
 
 TEST(Operator, EditingAManagedTargetSecretWakesTheResourcesThatNameIt) {
@@ -208,14 +208,20 @@ TEST(Operator, CachedReadsReadTheirOwnSecretWrites) {
   read = reads.get(res::kSecrets, "team", "cache-password");
   ASSERT_TRUE(read);
   EXPECT_EQ(kube::resource_version_of(*read), kube::resource_version_of(*before));
-  // A failed write (a stale resourceVersion) forgets any copy kept from an earlier one.
+  // A write refused as stale proves the (stopped) cache behind: the next read answers what
+  // the server holds, not the cache's copy, so a retry does not fail on it again.
   Json again = *written;
   again["data"]["password"] = Json::string("YWdhaW4=");
-  ASSERT_TRUE(reads.replace(res::kSecrets, "team", again));
+  auto second = reads.replace(res::kSecrets, "team", again);
+  ASSERT_TRUE(second);
+  f.clock->advance(runtime::CachedReads::kWrittenTtl + seconds(1));
   again["data"]["password"] = Json::string("bGF0ZQ==");
-  EXPECT_FALSE(reads.replace(res::kSecrets, "team", again));  // still the first write's version
+  const auto refused = reads.replace(res::kSecrets, "team", again);  // the first write's version
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, kube::ErrorKind::kConflict);
   read = reads.get(res::kSecrets, "team", "cache-password");
-  EXPECT_EQ(kube::resource_version_of(*read), kube::resource_version_of(*before));
+  EXPECT_EQ(kube::resource_version_of(*read), kube::resource_version_of(*second));
+  EXPECT_EQ(kube::get_string(*read, {"data", "password"}), "YWdhaW4=");
 }
 
 struct CountingObserver : OperatorObserver {
@@ -253,7 +259,7 @@ TEST(Operator, AStandbyWatchesButReconcilesOnlyOnceLeading) {
                 cv.notify_all();
                 return runtime::Result::failed();
               },
-              *clock, log, OperatorOptions{{}, 1, {}, {}, &observer}};
+              *clock, log, OperatorOptions{{}, 1, 1, {}, {}, &observer}};
   op.start_informers();
   ASSERT_TRUE(op.wait_synced(kGuard));
   EXPECT_TRUE(op.synced());

@@ -194,5 +194,26 @@ TEST_F(SimDcs, PushesToRedisFirstAndKeepsThePasswordWhenThatFails) {
   EXPECT_EQ(seen_current, "<none>");  // password-free: nothing to authenticate with
 }
 
+TEST_F(SimDcs, TheGatewayRateLimitThrottlesBeyondTheBucketAndAppliesNothing) {
+  sim_.put_faults(json(R"({"rate_limit_per_s":2,"rate_limit_burst":2,
+                           "rate_limit_retry_after":true})"));
+  EXPECT_EQ(reset("Pass#word001").response.status, 200);
+  EXPECT_EQ(reset("Pass#word002").response.status, 200);
+  const auto r = reset("Pass#word003");  // the bucket of 2 is empty
+  EXPECT_EQ(r.response.status, 429);
+  EXPECT_EQ(field(r, "error_code"), "APIG.0308");
+  EXPECT_EQ(r.response.headers.get("Retry-After"), "1");  // 0.5 s to the next call, rounded up
+  EXPECT_EQ(password(), "Pass#word002");
+  clock_.advance(500ms);  // one call's worth refilled
+  EXPECT_EQ(reset("Pass#word004").response.status, 200);
+  EXPECT_EQ(reset("Pass#word005").response.status, 429);
+  // Without rate_limit_retry_after the answer is the documented one, no header.
+  sim_.put_faults(json(R"({"rate_limit_retry_after":false})"));
+  EXPECT_FALSE(reset("Pass#word006").response.headers.has("Retry-After"));
+  sim_.put_faults(json(R"({"rate_limit_per_s":0})"));
+  EXPECT_EQ(reset("Pass#word007").response.status, 200);
+  EXPECT_EQ(password(), "Pass#word007");
+}
+
 }  // namespace
 }  // namespace rotor::sim

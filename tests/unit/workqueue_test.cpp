@@ -7,7 +7,9 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -458,6 +460,55 @@ TEST(WorkerPool, StopJoinsIdleWorkersAndWaitsForARunningReconcile) {
   EXPECT_FALSE(pool.running());
   EXPECT_THROW(pool.start(), std::logic_error);
   pool.stop();  // idempotent
+}
+
+TEST(WorkerPool, GrowsWhileKeysWaitAndEveryThreadIsBusyUpToItsMaximum) {
+  ManualClock clock{kStart};
+  WorkQueue q(clock);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> running{0};
+  WorkerPool pool(
+      q, 1,
+      [&](const std::string&) {
+        ++running;
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return release; });
+        return Result::ok();
+      },
+      3);
+  pool.start();
+  EXPECT_EQ(pool.threads(), 1u);
+  for (int i = 0; i < 6; ++i) q.add("ns/k" + std::to_string(i));
+  // Each busy thread that finds keys waiting and no free thread starts one more, up to 3.
+  ASSERT_TRUE(eventually([&] { return running.load() == 3; }));
+  EXPECT_EQ(pool.threads(), 3u);
+  EXPECT_EQ(q.metrics().depth, 3u);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  ASSERT_TRUE(eventually([&] { return running.load() == 6 && q.metrics().in_flight == 0; }));
+  EXPECT_EQ(pool.threads(), 3u);  // never beyond the maximum
+  pool.stop();
+  EXPECT_EQ(pool.threads(), 0u);
+}
+
+TEST(WorkerPool, WithoutAMaximumItKeepsItsSize) {
+  ManualClock clock{kStart};
+  WorkQueue q(clock);
+  std::atomic<int> calls{0};
+  WorkerPool pool(q, 2, [&](const std::string&) {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return Result::ok();
+  });
+  pool.start();
+  for (int i = 0; i < 20; ++i) q.add("ns/k" + std::to_string(i));
+  ASSERT_TRUE(eventually([&] { return calls.load() == 20; }));
+  EXPECT_EQ(pool.threads(), 2u);
 }
 
 }  // namespace

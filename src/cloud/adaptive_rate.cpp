@@ -1,0 +1,67 @@
+#include "cloud/adaptive_rate.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace rotor::cloud {
+namespace {
+
+Duration interval(double per_s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(1.0 / per_s));
+}
+
+}  // namespace
+
+AdaptiveRate::AdaptiveRate(AdaptiveRateOptions options)
+    : options_(options), per_s_(options.initial_per_s), step_per_s_(options.increase_per_s) {
+  const auto& o = options_;
+  if (!(o.min_per_s > 0 && o.min_per_s <= o.initial_per_s && o.initial_per_s <= o.max_per_s))
+    throw std::invalid_argument("adaptive rate: need 0 < min <= initial <= max");
+  if (!(o.decrease > 0 && o.decrease < 1))
+    throw std::invalid_argument("adaptive rate: decrease must lie in (0, 1)");
+  if (!(o.increase_per_s >= 0 && o.increase_share >= 0))
+    throw std::invalid_argument("adaptive rate: increase must not be negative");
+}
+
+std::optional<RateSlot> AdaptiveRate::reserve(TimePoint now) {
+  std::lock_guard lock(mu_);
+  const TimePoint at = std::max({now, next_slot_, paused_until_});
+  if (at - now > options_.max_wait) {
+    ++turned_away_;
+    return std::nullopt;
+  }
+  next_slot_ = at + interval(per_s_);
+  return RateSlot{at, at > now};
+}
+
+void AdaptiveRate::on_answer(const RateSlot& slot, bool throttled,
+                             std::optional<Duration> retry_after, TimePoint now) {
+  std::lock_guard lock(mu_);
+  if (throttled) {
+    ++throttled_;
+    if (retry_after && *retry_after > Duration::zero())
+      paused_until_ = std::max(paused_until_, now + *retry_after);
+    // Sent before the last decrease: sent at the old pace, already answered for.
+    if (slot.send_at < last_decrease_) return;
+    ++decreases_;
+    slow_start_ = false;
+    step_per_s_ = std::max(options_.increase_per_s, options_.increase_share * per_s_);
+    per_s_ = std::max(options_.min_per_s, per_s_ * options_.decrease);
+    last_decrease_ = now;
+    // Turns already handed out keep their times; later ones follow the new spacing.
+    return;
+  }
+  if (!slot.waited) return;
+  per_s_ += slow_start_ ? 1.0 : step_per_s_ / per_s_;
+  if (per_s_ >= options_.max_per_s) {
+    per_s_ = options_.max_per_s;
+    slow_start_ = false;
+  }
+}
+
+AdaptiveRateStats AdaptiveRate::stats() const {
+  std::lock_guard lock(mu_);
+  return AdaptiveRateStats{per_s_, slow_start_, throttled_, decreases_, turned_away_};
+}
+
+}  // namespace rotor::cloud
