@@ -249,9 +249,10 @@ int run(const Args& args) {
   // The duplicate-instance check reads the operator's caches too.
   controller::Reconciler reconciler(
       {reads, accounts, clock, *random, events, log,
-       [&running](controller::ResourceKind kind) -> std::optional<std::vector<kube::Object>> {
+       [&running](controller::ResourceKind kind,
+                  const std::string& instance) -> std::optional<std::vector<kube::Object>> {
          if (running == nullptr) return std::nullopt;
-         return running->peers(kind);
+         return running->peers(kind, instance);
        },
        &operator_metrics});
   controller::OperatorOptions options;

@@ -9,6 +9,12 @@
 namespace rotor::controller {
 namespace {
 
+// Indexes of the resource informers: the target Secret ("ns/name") a resource writes, and the
+// instance it rotates (instance_key()), so that a Secret event or the duplicate check looks
+// up its few resources instead of copying every cached one.
+const std::string kSecretIndex = "secret";
+const std::string kInstanceIndex = "instance";
+
 constexpr ResourceKind kRotatedKinds[] = {ResourceKind::kDcsInstance, ResourceKind::kDdmAccount,
                                           ResourceKind::kDmsInstance};
 
@@ -52,6 +58,14 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
   for (auto kind : kRotatedKinds) {
     // The echo of rotor's own status writes wakes nothing (see runtime/change_filter.hpp).
     auto changes = std::make_shared<runtime::ChangeFilter>();
+    runtime::InformerOptions indexed = options_.informer;
+    indexed.indexers[kSecretIndex] = [](const kube::Object& o) {
+      return std::vector<std::string>{kube::namespace_of(o) + "/" +
+                                      kube::get_string(o, {"spec", "secret", "name"})};
+    };
+    indexed.indexers[kInstanceIndex] = [kind](const kube::Object& o) {
+      return std::vector<std::string>{instance_key(kind, o)};
+    };
     for (const auto& ns : namespaces) {
       rotated_.push_back({kind, ns,
                           std::make_unique<runtime::Informer>(
@@ -69,7 +83,7 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
                                   queue_.add(
                                       make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
                               },
-                              log_, options_.informer)});
+                              log_, indexed)});
     }
   }
   for (const auto& ns : namespaces) {
@@ -133,9 +147,9 @@ runtime::Result Operator::reconcile_key(const std::string& key) {
 
 void Operator::enqueue_all_in(const std::string& ns) {
   for (const auto& [kind, watched_ns, informer] : rotated_) {
-    for (const auto& obj : informer->items()) {
-      if (!ns.empty() && kube::namespace_of(obj) != ns) continue;
-      queue_.add(make_key(kind, kube::namespace_of(obj), kube::name_of(obj)));
+    for (const auto& [obj_ns, obj_name] : informer->keys()) {
+      if (!ns.empty() && obj_ns != ns) continue;
+      queue_.add(make_key(kind, obj_ns, obj_name));
     }
   }
 }
@@ -155,11 +169,8 @@ void Operator::enqueue_for_secret(const kube::Object& secret) {
   }
   // A target Secret: the resources of its namespace whose spec.secret.name is its name.
   for (const auto& [kind, watched_ns, informer] : rotated_) {
-    for (const auto& obj : informer->items()) {
-      if (kube::namespace_of(obj) == ns &&
-          kube::get_string(obj, {"spec", "secret", "name"}) == name)
-        queue_.add(make_key(kind, ns, kube::name_of(obj)));
-    }
+    for (const auto& obj : informer->by_index(kSecretIndex, ns + "/" + name))
+      queue_.add(make_key(kind, ns, kube::name_of(obj)));
   }
 }
 
@@ -226,12 +237,13 @@ bool Operator::wait_synced(std::chrono::milliseconds timeout) const {
   return true;
 }
 
-std::optional<std::vector<kube::Object>> Operator::peers(ResourceKind kind) const {
+std::optional<std::vector<kube::Object>> Operator::peers(ResourceKind kind,
+                                                         const std::string& instance_key) const {
   std::vector<kube::Object> all;
   for (const auto& r : rotated_) {
     if (r.kind != kind) continue;
     if (!r.informer->synced()) return std::nullopt;
-    auto items = r.informer->items();
+    auto items = r.informer->by_index(kInstanceIndex, instance_key);
     all.insert(all.end(), std::make_move_iterator(items.begin()),
                std::make_move_iterator(items.end()));
   }

@@ -39,8 +39,8 @@ inline constexpr const char* kCredentialsSecretSelector = "rotor.dev/credentials
 
 struct OperatorOptions {
   std::vector<std::string> namespaces;  // empty: all namespaces
-  std::size_t workers = 2;      // reconciles at once while the queue keeps up
-  std::size_t max_workers = 2;  // at most, while keys wait (runtime/worker_pool.hpp)
+  std::size_t workers = 2;              // reconciles at once while the queue keeps up
+  std::size_t max_workers = 2;          // at most, while keys wait (runtime/worker_pool.hpp)
   runtime::InformerOptions informer;
   // Where credential Secrets are watched: the watched namespaces plus those a
   // ClusterCloudAccount names ("" alone: all namespaces). Empty: not watched.
@@ -77,7 +77,9 @@ class Operator {
   runtime::WorkQueue& queue() { return queue_; }
   // Every cached resource of `kind` (all watched namespaces), for the duplicate-instance
   // check; nullopt until those caches have synced.
-  std::optional<std::vector<kube::Object>> peers(ResourceKind kind) const;
+  // The resources of `kind` naming the instance `instance_key` (reconciler.hpp).
+  std::optional<std::vector<kube::Object>> peers(ResourceKind kind,
+                                                 const std::string& instance_key) const;
   // The informer caching objects of `r` in namespace `ns` (rotated kinds, cloud accounts,
   // and Secrets labelled as rotor's), or null: what runtime::CachedReads serves reads from.
   const runtime::Informer* informer_for(const kube::ResourceRef& r, const std::string& ns) const;

@@ -26,10 +26,20 @@ rotation::Service service_of(const RotatedResource& r) {
   return rotation::Service::kDcs;
 }
 
-// Two resources name the same instance when they use the same account for the same
-// service, instance and user.
-// Read from the raw object, so that a peer whose spec is invalid right now (a typo being
-// fixed) keeps its claim instead of handing the instance to a younger resource.
+}  // namespace
+
+PeerLister list_peers(kube::Api& api) {
+  return [&api](ResourceKind kind,
+                const std::string& instance) -> std::optional<std::vector<kube::Object>> {
+    auto listed = api.list(resource_ref(kind), "");
+    if (!listed) return std::nullopt;
+    std::vector<kube::Object> same;
+    for (auto& o : listed->items)
+      if (instance_key(kind, o) == instance) same.push_back(std::move(o));
+    return same;
+  };
+}
+
 std::string instance_key(ResourceKind kind, const kube::Object& o) {
   const std::string account_kind =
       kube::get_string(o, {"spec", "cloudAccountRef", "kind"}, "CloudAccount");
@@ -42,6 +52,8 @@ std::string instance_key(ResourceKind kind, const kube::Object& o) {
          "|" + kube::get_string(o, {"spec", "instanceId"}) + "|" +
          kube::get_string(o, {"spec", "username"});
 }
+
+namespace {
 
 const kube::Json& stored_status(const kube::Object& obj) {
   static const kube::Json kEmpty = kube::Json::object();
@@ -102,9 +114,9 @@ runtime::Result Reconciler::refuse(const kube::Object& obj, ResourceKind kind,
 std::optional<std::string> Reconciler::duplicate_of(const RotatedResource& r,
                                                     const kube::Object& obj) {
   if (!d_.peers) return std::string();
-  const auto peers = d_.peers(r.kind);
-  if (!peers) return std::nullopt;
   const std::string mine = instance_key(r.kind, obj);
+  const auto peers = d_.peers(r.kind, mine);
+  if (!peers) return std::nullopt;
   const auto rank = [](const kube::Object& o) {
     return kube::get_string(o, {"metadata", "creationTimestamp"}) + "|" + kube::namespace_of(o) +
            "/" + kube::name_of(o);

@@ -21,10 +21,20 @@
 
 namespace rotor::controller {
 
-// The resources of one kind that may name the same instance (all watched namespaces); the
-// operator answers from its informer caches. nullopt: not known now (a cache not synced, a
-// failed list), and the resource waits; an empty function skips the check.
-using PeerLister = std::function<std::optional<std::vector<kube::Object>>(ResourceKind)>;
+// Two resources name the same instance when they use the same account for the same
+// service, instance and user. Read from the raw object, so that a peer whose spec is invalid
+// right now (a typo being fixed) keeps its claim instead of handing the instance to a younger
+// resource.
+std::string instance_key(ResourceKind kind, const kube::Object& o);
+
+// The resources of one kind whose instance_key() is the given one (all watched namespaces);
+// the operator answers from an index of its informer caches. nullopt: not known now (a cache
+// not synced), and the resource waits; an empty function skips the check.
+using PeerLister = std::function<std::optional<std::vector<kube::Object>>(
+    ResourceKind, const std::string& instance_key)>;
+// A PeerLister that lists the kind from `api` in all namespaces and filters (no cache: one
+// list per call); `api` must outlive it.
+PeerLister list_peers(kube::Api& api);
 
 struct ReconcilerDeps {
   kube::Api& api;

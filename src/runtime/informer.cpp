@@ -54,6 +54,29 @@ std::optional<kube::Object> Informer::get(const std::string& ns, const std::stri
   return it->second;
 }
 
+std::vector<kube::Object> Informer::by_index(const std::string& index,
+                                             const std::string& value) const {
+  std::lock_guard lock(mu_);
+  std::vector<kube::Object> out;
+  const auto idx = index_.find(index);
+  if (idx == index_.end()) return out;
+  const auto keys = idx->second.find(value);
+  if (keys == idx->second.end()) return out;
+  for (const auto& key : keys->second) {
+    if (auto it = cache_.find(key); it != cache_.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Informer::keys() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(cache_.size());
+  for (const auto& [key, obj] : cache_)
+    out.emplace_back(kube::namespace_of(obj), kube::name_of(obj));
+  return out;
+}
+
 std::vector<kube::Object> Informer::items() const {
   std::lock_guard lock(mu_);
   std::vector<kube::Object> out;
@@ -67,13 +90,39 @@ std::uint64_t Informer::relists() const {
   return relists_;
 }
 
+void Informer::index_locked(const std::string& key, const kube::Object& obj, bool add) {
+  for (const auto& [name, values_of] : options_.indexers) {
+    auto& index = index_[name];
+    for (const auto& value : values_of(obj)) {
+      if (add) {
+        index[value].insert(key);
+      } else if (auto it = index.find(value); it != index.end()) {
+        it->second.erase(key);
+        if (it->second.empty()) index.erase(it);
+      }
+    }
+  }
+}
+
 void Informer::apply(kube::EventType type, const kube::Object& obj) {
   {
     std::lock_guard lock(mu_);
-    if (type == kube::EventType::kDeleted)
-      cache_.erase(cache_key(obj));
-    else
-      cache_[cache_key(obj)] = obj;
+    const std::string key = cache_key(obj);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      index_locked(key, it->second, false);
+      if (type == kube::EventType::kDeleted) cache_.erase(it);
+    }
+    if (type != kube::EventType::kDeleted) {
+      // managedFields is the server's bookkeeping of who set which field: often the larger
+      // part of a small object, and nothing rotor reads. An update sent without it keeps the
+      // server's (rotor writes Secrets back with what it read).
+      kube::Object trimmed = obj;
+      if (trimmed.has_field("metadata")) trimmed["metadata"].erase("managedFields");
+      auto& slot = cache_[key];
+      slot = std::move(trimmed);
+      index_locked(key, slot, true);
+    }
   }
   on_change_(type, obj);
 }
@@ -129,14 +178,15 @@ bool Informer::relist(std::stop_token stop, std::string& resource_version) {
   for (const auto& obj : listed->items) {
     if (stop.stop_requested()) return false;
     seen.insert(cache_key(obj));
-    std::optional<kube::Object> before;
+    std::optional<std::string> before_version;
     {
       std::lock_guard lock(mu_);
-      if (auto it = cache_.find(cache_key(obj)); it != cache_.end()) before = it->second;
+      if (auto it = cache_.find(cache_key(obj)); it != cache_.end())
+        before_version = kube::resource_version_of(it->second);
     }
     // Unchanged objects are not announced again, so that a relist does not requeue everything.
-    if (!before || kube::resource_version_of(*before) != kube::resource_version_of(obj)) {
-      apply(before ? kube::EventType::kModified : kube::EventType::kAdded, obj);
+    if (!before_version || *before_version != kube::resource_version_of(obj)) {
+      apply(before_version ? kube::EventType::kModified : kube::EventType::kAdded, obj);
     }
   }
   std::vector<kube::Object> gone;

@@ -14,7 +14,9 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -32,6 +34,10 @@ struct InformerOptions {
   // Only objects matching it are listed, watched and cached ("" for all).
   std::string label_selector;
   int page_size = 500;  // objects per list request
+  // Named indexes over the cache, like client-go's Indexers: each function gives the values
+  // an object is found under, and by_index() answers the objects with one value without
+  // copying the others, so that a lookup per event stays cheap with thousands cached.
+  std::map<std::string, std::function<std::vector<std::string>(const kube::Object&)>> indexers;
 };
 
 // A watch the server ends sooner than this is treated as a failure (backoff), not as the
@@ -58,6 +64,10 @@ class Informer {
 
   std::optional<kube::Object> get(const std::string& ns, const std::string& name) const;
   std::vector<kube::Object> items() const;
+  // The cached objects `index` (an InformerOptions::indexers name) files under `value`.
+  std::vector<kube::Object> by_index(const std::string& index, const std::string& value) const;
+  // (namespace, name) of every cached object, without copying the objects.
+  std::vector<std::pair<std::string, std::string>> keys() const;
   // How often the informer relisted and reconnected, for tests and metrics.
   std::uint64_t relists() const;
 
@@ -65,6 +75,7 @@ class Informer {
   void run(std::stop_token stop);
   bool relist(std::stop_token stop, std::string& resource_version);
   void apply(kube::EventType type, const kube::Object& obj);
+  void index_locked(const std::string& key, const kube::Object& obj, bool add);
   void sleep_backoff(std::stop_token stop, int& failures);
 
   kube::Api& api_;
@@ -78,7 +89,9 @@ class Informer {
 
   mutable std::mutex mu_;
   mutable std::condition_variable_any cv_;
-  std::map<std::string, kube::Object> cache_;  // "ns/name" -> object
+  std::map<std::string, kube::Object> cache_;  // "ns/name" -> object, managedFields dropped
+  // index name -> value -> "ns/name" keys
+  std::map<std::string, std::map<std::string, std::set<std::string>>> index_;
   bool synced_ = false;
   bool backoff_over_ = false;  // set by the backoff timer
   std::uint64_t relists_ = 0;

@@ -91,11 +91,7 @@ struct Process {
                    std::shared_ptr<cloud::PasswordApi> model(std::shared_ptr<void>(), &cloud);
                    return std::make_shared<cloud::AuthGate>(model, cfg.id, clock);
                  }),
-        reconciler({api, accounts, clock, random, events, log,
-                    [&api](ResourceKind k) {
-                      auto l = api.list(controller::resource_ref(k), "");
-                      return l ? std::optional(l->items) : std::nullopt;
-                    }}),
+        reconciler({api, accounts, clock, random, events, log, controller::list_peers(api)}),
         queue(clock, queue_options(seed)) {}
 
   static runtime::WorkQueueOptions queue_options(std::uint64_t seed) {
@@ -265,8 +261,8 @@ void World::set_target(Res& r, const std::optional<std::string>& value) {
   } else {
     (void)store_.create(res::kSecrets, kNs,
                         parse(R"({"metadata":{"name":")" + r.secret +
-                              R"(","labels":{"app.kubernetes.io/managed-by":"rotor"}},"data":{")" + r.key +
-                              R"(":")" + base64_encode(*value) + R"("}})"));
+                              R"(","labels":{"app.kubernetes.io/managed-by":"rotor"}},"data":{")" +
+                              r.key + R"(":")" + base64_encode(*value) + R"("}})"));
   }
   r.last_current = *value;
   seen_passwords_.insert(*value);
@@ -275,8 +271,9 @@ void World::set_target(Res& r, const std::optional<std::string>& value) {
 void World::setup() {
   (void)store_.create(
       res::kSecrets, kNs,
-      parse(R"({"metadata":{"name":"creds","labels":{"rotor.dev/credentials":"true"}},"data":{"accessKey":")" + base64_encode("AK") +
-            R"(","secretKey":")" + base64_encode(kSk) + R"("}})"));
+      parse(
+          R"({"metadata":{"name":"creds","labels":{"rotor.dev/credentials":"true"}},"data":{"accessKey":")" +
+          base64_encode("AK") + R"(","secretKey":")" + base64_encode(kSk) + R"("}})"));
   (void)store_.create(res::kCloudAccounts, kNs, parse(R"({"metadata":{"name":"acct"},
       "spec":{"cloud":"HuaweiCloud","region":"eu-de","projectId":"p1",
       "credentials":{"secretRef":{"name":"creds"}}}})"));

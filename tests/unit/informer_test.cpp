@@ -163,5 +163,44 @@ TEST(Informer, ALabelSelectorLimitsWhatIsListedAndWatched) {
   EXPECT_EQ(seen, (std::vector<std::string>{"ours", "ours-too"}));
 }
 
+TEST(Informer, IndexesFollowAddsUpdatesAndDeletesAndTheCacheDropsManagedFields) {
+  auto clock = std::make_shared<ManualClock>(kStart);
+  FakeApi api{clock};
+  std::ostringstream out;
+  Logger log{out};
+  auto with = [](const std::string& name, const std::string& group) {
+    return kube::parse_json(R"({"metadata":{"name":")" + name + R"(","labels":{"g":")" + group +
+                            R"("},"managedFields":[{"manager":"kubectl"}]},"data":{}})")
+        .value();
+  };
+  ASSERT_TRUE(api.create(res::kSecrets, "ns", with("a", "red")));
+  ASSERT_TRUE(api.create(res::kSecrets, "ns", with("b", "red")));
+  InformerOptions options;
+  options.indexers["group"] = [](const kube::Object& o) {
+    return std::vector<std::string>{kube::get_string(o, {"metadata", "labels", "g"})};
+  };
+  Informer informer{api, *clock, res::kSecrets, "ns", [](kube::EventType, const kube::Object&) {},
+                    log, options};
+  informer.start();
+  ASSERT_TRUE(informer.wait_synced(kGuard));
+  EXPECT_EQ(informer.by_index("group", "red").size(), 2u);
+  EXPECT_TRUE(informer.by_index("group", "blue").empty());
+  EXPECT_TRUE(informer.by_index("no such index", "red").empty());
+  EXPECT_FALSE(informer.get("ns", "a")->at("metadata").has_field("managedFields"));
+  // b moves to blue: the old value no longer finds it.
+  auto b = api.get(res::kSecrets, "ns", "b");
+  ASSERT_TRUE(b);
+  (*b)["metadata"]["labels"]["g"] = kube::Json::string("blue");
+  ASSERT_TRUE(api.replace(res::kSecrets, "ns", *b));
+  ASSERT_TRUE(eventually([&] { return informer.by_index("group", "blue").size() == 1; }));
+  EXPECT_EQ(informer.by_index("group", "red").size(), 1u);
+  ASSERT_TRUE(api.remove(res::kSecrets, "ns", "a"));
+  ASSERT_TRUE(eventually([&] { return informer.by_index("group", "red").empty(); }));
+  const auto keys = informer.keys();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0], (std::pair<std::string, std::string>{"ns", "b"}));
+  informer.stop();
+}
+
 }  // namespace
 }  // namespace rotor::runtime

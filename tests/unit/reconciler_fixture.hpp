@@ -71,12 +71,8 @@ struct ReconcilerTest : ::testing::Test {
   std::ostringstream log_text;
   Logger log{log_text, LogFormat::kJson, LogLevel::kDebug};
   RecordingObserver observer;
-  Reconciler reconciler{{api, accounts, *clock, *random, events, log,
-                         [this](ResourceKind k) {
-                           auto l = store.list(resource_ref(k), "");
-                           return l ? std::optional(l->items) : std::nullopt;
-                         },
-                         &observer}};
+  Reconciler reconciler{
+      {api, accounts, *clock, *random, events, log, list_peers(store), &observer}};
 
   void SetUp() override {
     ASSERT_TRUE(api.create(
