@@ -74,11 +74,18 @@ kube::Result<kube::Object> CachedReads::remember(const kube::ResourceRef& r, con
     ++misses_;
     if (auto current = live_.get(r, ns, name)) keep = std::move(*current);
   }
+  const TimePoint now = clock_.now();
   std::lock_guard lock(mu_);
   if (keep) {
-    written_[ns + "/" + name] = {std::move(*keep), clock_.now()};
+    written_[ns + "/" + name] = {std::move(*keep), now};
   } else {
     written_.erase(ns + "/" + name);
+  }
+  // Copies nobody read again would stay for good: drop the expired ones now and then, so
+  // that memory follows the writes of the last kWrittenTtl, not every Secret ever written.
+  if (now - last_sweep_ > kWrittenTtl) {
+    last_sweep_ = now;
+    std::erase_if(written_, [&](const auto& entry) { return now - entry.second.at > kWrittenTtl; });
   }
   return written;
 }

@@ -44,6 +44,11 @@ class CachedReads final : public kube::Api {
   // How many get()s were answered from a cache, and how many went to the server.
   std::uint64_t cache_hits() const { return hits_; }
   std::uint64_t live_gets() const { return misses_; }
+  // Written copies held (read-your-writes), for tests and memory figures.
+  std::size_t written_copies() const {
+    std::lock_guard lock(mu_);
+    return written_.size();
+  }
 
   kube::Result<kube::ObjectList> list(const kube::ResourceRef& r, const std::string& ns,
                                       const kube::ListOptions& o = {}) override {
@@ -102,8 +107,10 @@ class CachedReads final : public kube::Api {
   kube::Api& live_;
   InformerFinder find_;
   const Clock& clock_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, Written> written_;  // Secrets by "namespace/name"
+  TimePoint last_sweep_{};
+
   std::atomic<std::uint64_t> hits_{0};
   std::atomic<std::uint64_t> misses_{0};
 };

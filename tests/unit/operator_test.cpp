@@ -224,6 +224,27 @@ TEST(Operator, CachedReadsReadTheirOwnSecretWrites) {
   EXPECT_EQ(kube::get_string(*read, {"data", "password"}), "YWdhaW4=");
 }
 
+// Copies of written Secrets that nobody reads again do not pile up: they expire, and the
+// next write after kWrittenTtl drops them.
+TEST(Operator, CachedReadsDropWrittenCopiesNobodyReadsAgain) {
+  OperatorFixture f;
+  runtime::CachedReads reads(
+      f.api,
+      [&](const kube::ResourceRef& r, const std::string& ns) { return f.op.informer_for(r, ns); },
+      *f.clock);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(reads.create(
+        res::kSecrets, "team",
+        kube::parse_json(R"({"metadata":{"name":"w)" + std::to_string(i) + R"("},"data":{}})")
+            .value()));
+  }
+  EXPECT_EQ(reads.written_copies(), 5u);
+  f.clock->advance(runtime::CachedReads::kWrittenTtl + seconds(1));
+  ASSERT_TRUE(reads.create(res::kSecrets, "team",
+                           kube::parse_json(R"({"metadata":{"name":"late"},"data":{}})").value()));
+  EXPECT_EQ(reads.written_copies(), 1u);
+}
+
 struct CountingObserver : OperatorObserver {
   std::mutex mu;
   int ok = 0;
