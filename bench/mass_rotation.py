@@ -23,7 +23,8 @@ Secret (rotor writes it only after the cloud applied the reset):
   achieved rate           passed calls / elapsed, against R
   rotor                   CPU seconds, peak RSS (VmHWM), threads at the end and at most
 
-then checks: every target Secret's password equals the simulator's password of its
+then waits (--settle) until no resource is pending or not Ready, reports how long after the
+last Secret that took and rotor's CPU in the 10 s after, and checks: every target Secret's password equals the simulator's password of its
 instance (compared in memory, never printed); no resource has Ready False or a lock; each
 instance got exactly one applied reset (from the sim's call log, read as the run goes since
 the sim keeps only its newest 10,000 calls); no rotation pending (status.pendingSince).
@@ -139,6 +140,22 @@ class CallLog:
                 self.applied[c["instance_id"]] += 1
 
 
+def resource_states(api):
+    """(Ready not True, pending, lock named in Ready) counts over the DcsInstances."""
+    not_ready = pending = locked = 0
+    for obj in list_all(api, KIND_PATH):
+        status = obj.get("status", {})
+        conds = {c["type"]: c for c in status.get("conditions", [])}
+        ready = conds.get("Ready", {})
+        if ready.get("status") != "True":
+            not_ready += 1
+        if status.get("pendingSince") or conds.get("Rotating", {}).get("status") == "True":
+            pending += 1
+        if "lock" in (ready.get("reason", "") + ready.get("message", "")).lower():
+            locked += 1
+    return not_ready, pending, locked
+
+
 def scrape(port):
     return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30).read().decode()
 
@@ -170,6 +187,8 @@ def main():
     ap.add_argument("--sample", type=float, default=5.0, help="seconds between progress lines")
     ap.add_argument("--timeout", type=float, default=7200.0,
                     help="seconds to wait for every Secret")
+    ap.add_argument("--settle", type=float, default=300.0,
+                    help="seconds to wait, after the last Secret, for every status to settle")
     ap.add_argument("--build-dir", default=os.environ.get("ROTOR_BUILD_DIR", str(ROOT / "build")))
     args = ap.parse_args()
     build, n, rate = pathlib.Path(args.build_dir), args.resources, args.limit
@@ -247,8 +266,19 @@ def main():
             peak_rss = proc_status(pid, "VmHWM") / 1024
             threads_end = proc_status(pid, "Threads")
 
-            # Settle: status writes trail the Secret; then read everything once.
-            time.sleep(5)
+            # Settle: status writes trail the Secret. Read the resources until none is
+            # pending or not Ready (or --settle seconds pass), then everything once.
+            settle_began = time.monotonic()
+            while True:
+                not_ready, pending, locked = resource_states(api)
+                if (not_ready == 0 and pending == 0) or \
+                        time.monotonic() - settle_began > args.settle:
+                    break
+                time.sleep(5)
+            settled = time.monotonic() - done_at
+            cpu_settled = cpu_seconds(pid)
+            time.sleep(10)
+            idle_cpu = cpu_seconds(pid) - cpu_settled
             log.poll()
             rl = sim.admin("GET", "/_sim/rate_limit")
             passed = rl["passed"] - before["passed"]
@@ -260,10 +290,9 @@ def main():
             reconciles = metric_sums(metrics, "rotor_reconcile_total", "result")
 
             # Checks. Passwords are compared here and never printed or written.
-            sim_pw = {i["id"]: i.get("password") for i in
-                      sim.admin("GET", "/_sim/instances")["instances"]}
-            locked_sim = sum(1 for i in sim.admin("GET", "/_sim/instances")["instances"]
-                             if i.get("lock", {}).get("locked"))
+            instances = sim.admin("GET", "/_sim/instances")["instances"]
+            sim_pw = {i["id"]: i.get("password") for i in instances}
+            locked_sim = sum(1 for i in instances if i.get("lock", {}).get("locked"))
             mismatched = missing = 0
             by_name = {s["metadata"]["name"]: s for s in
                        list_all(api, f"/api/v1/namespaces/{NS}/secrets")}
@@ -275,17 +304,7 @@ def main():
                 value = base64.b64decode(secret.get("data", {}).get("password", "")).decode()
                 if value != sim_pw.get(name_of(i)) or value == FIRST:
                     mismatched += 1
-            not_ready = pending = locked = 0
-            for obj in list_all(api, KIND_PATH):
-                status = obj.get("status", {})
-                conds = {c["type"]: c for c in status.get("conditions", [])}
-                ready = conds.get("Ready", {})
-                if ready.get("status") != "True":
-                    not_ready += 1
-                if status.get("pendingSince") or conds.get("Rotating", {}).get("status") == "True":
-                    pending += 1
-                if "lock" in (ready.get("reason", "") + ready.get("message", "")).lower():
-                    locked += 1
+            del sim_pw, by_name, instances
             resets = [log.applied.get(name_of(i), 0) for i in range(n)]
             not_sent_log = sum(1 for line in rotor.log().splitlines() if "not sent:" in line)
         finally:
@@ -322,6 +341,9 @@ def main():
     print(f"rotor CPU {cpu:.1f}s ({cpu / n * 1000:.1f} ms per rotation), peak RSS "
           f"{peak_rss:.1f} MiB, threads at the end {threads_end} (at most {max_threads}); "
           f"kube-apiserver CPU {api_cpu:.1f}s; load1 {os.getloadavg()[0]:.2f}")
+    print(f"statuses settled (none pending, all Ready) {settled:.1f}s after the last Secret"
+          f"{'' if not_ready == 0 and pending == 0 else ' -- NOT SETTLED'}; rotor CPU in the "
+          f"10s after that: {idle_cpu:.1f}s")
     print(f"checks: Secrets missing {missing}, password != sim's {mismatched}; resources "
           f"Ready not True {not_ready}, lock-related {locked}, pending {pending}; sim "
           f"instances locked {locked_sim}; applied resets per instance: "
