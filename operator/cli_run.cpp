@@ -233,6 +233,7 @@ int run(const Args& args) {
   controller::HttpCloudOptions cloud_options;
   cloud_options.oidc_token_file = vm["oidc-token-file"].as<std::string>();
   cloud_options.metadata_url = vm["metadata-url"].as<std::string>();
+  cloud_options.rates = std::make_shared<cloud::RateRegistry>();
   // Reads of the resource, its account and its Secrets come from the operator's caches once
   // they have synced (see runtime/cached_reads.hpp). The operator is built after the
   // reconciler it drives, hence the indirection through `running`.
@@ -265,6 +266,10 @@ int run(const Args& args) {
   if (options.namespaces.empty()) options.credential_namespaces = {""};
   options.workers = workers;
   options.max_workers = max_workers;
+  // Threads waiting for their account's turn are not short of threads.
+  options.may_grow = [rates = cloud_options.rates](std::size_t threads) {
+    return rates->waiting() * 2 < threads;
+  };
   options.observer = &operator_metrics;
   controller::Operator op(api, reconciler, clock, log, options);
   running = &op;

@@ -30,7 +30,7 @@ void wait_until(const Clock& clock, TimePoint when) {
 PacedPasswordApi::PacedPasswordApi(std::shared_ptr<PasswordApi> inner,
                                    const std::string& account_id, const Endpoints& endpoints,
                                    RateRegistry& registry, const Clock& clock)
-    : inner_(std::move(inner)), clock_(clock) {
+    : inner_(std::move(inner)), registry_(registry), clock_(clock) {
   for (const Service s : {Service::kDcs, Service::kDdm, Service::kDms})
     rates_[s] = registry.get(account_id, endpoints.base_url(s));
 }
@@ -46,7 +46,11 @@ Outcome PacedPasswordApi::paced(Service service, Call&& call) {
                 " endpoint throttled this account's calls; the call waits for a later turn";
     return o;
   }
-  wait_until(clock_, slot->send_at);
+  if (slot->send_at > clock_.now()) {
+    registry_.waiting_add(1);
+    wait_until(clock_, slot->send_at);
+    registry_.waiting_add(-1);
+  }
   Outcome o = call();
   // Only answers that passed the gateway (or were throttled by it) tell its limit.
   if (o.kind == OutcomeKind::kThrottled) {

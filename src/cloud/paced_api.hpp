@@ -7,6 +7,7 @@
 // waited for: the call answers kNotSent without a request, which the rotation treats like
 // any call that was not made (the pending password stays saved; the resource retries with
 // its backoff). Nothing is ever sent twice here: a throttled answer goes back to the caller.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,11 +26,16 @@ class RateRegistry {
   std::shared_ptr<AdaptiveRate> get(const std::string& account_id, const std::string& endpoint);
   // (account id, endpoint) -> stats, for metrics and benchmarks.
   std::map<std::pair<std::string, std::string>, AdaptiveRateStats> snapshot() const;
+  // Calls waiting for their turn right now, over every account and endpoint: threads that
+  // more workers would not speed up (the worker pool asks before it grows).
+  std::size_t waiting() const { return waiting_.load(); }
+  void waiting_add(int delta) { waiting_ += delta; }
 
  private:
   const AdaptiveRateOptions options_;
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<AdaptiveRate>> rates_;
+  std::atomic<std::size_t> waiting_{0};
 };
 
 class PacedPasswordApi final : public PasswordApi {
@@ -52,6 +58,7 @@ class PacedPasswordApi final : public PasswordApi {
 
   std::shared_ptr<PasswordApi> inner_;
   std::map<Service, std::shared_ptr<AdaptiveRate>> rates_;
+  RateRegistry& registry_;
   const Clock& clock_;
 };
 

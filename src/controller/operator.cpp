@@ -121,7 +121,7 @@ Operator::Operator(kube::Api& api, Reconcile reconcile, const Clock& clock, Logg
   }
   pool_ = std::make_unique<runtime::WorkerPool>(
       queue_, options_.workers, [this](const std::string& key) { return reconcile_key(key); },
-      options_.max_workers);
+      options_.max_workers, options_.may_grow);
 }
 
 runtime::Result Operator::reconcile_key(const std::string& key) {

@@ -41,6 +41,7 @@ struct OperatorOptions {
   std::vector<std::string> namespaces;  // empty: all namespaces
   std::size_t workers = 2;              // reconciles at once while the queue keeps up
   std::size_t max_workers = 2;          // at most, while keys wait (runtime/worker_pool.hpp)
+  std::function<bool(std::size_t threads)> may_grow;  // optional: the WorkerPool's veto
   runtime::InformerOptions informer;
   // Where credential Secrets are watched: the watched namespaces plus those a
   // ClusterCloudAccount names ("" alone: all namespaces). Empty: not watched.

@@ -10,11 +10,12 @@
 namespace rotor::runtime {
 
 WorkerPool::WorkerPool(WorkQueue& queue, std::size_t workers, Reconcile reconcile,
-                       std::size_t max_workers)
+                       std::size_t max_workers, std::function<bool(std::size_t)> may_grow)
     : queue_(queue),
       workers_(workers),
       max_workers_(std::max(workers, max_workers)),
-      reconcile_(std::move(reconcile)) {
+      reconcile_(std::move(reconcile)),
+      may_grow_(std::move(may_grow)) {
   if (workers_ == 0) throw std::invalid_argument("worker pool: need at least one worker");
   if (!reconcile_) throw std::invalid_argument("worker pool: empty reconcile function");
 }
@@ -72,6 +73,7 @@ void WorkerPool::grow_if_all_busy() {
   if (m.depth == 0 || m.idle_workers > 0) return;
   std::lock_guard lock(threads_mu_);
   if (closing_ || threads_.size() >= max_workers_) return;
+  if (may_grow_ && !may_grow_(threads_.size())) return;
   threads_.emplace_back([this] { run(); });
 }
 

@@ -50,8 +50,11 @@ class WorkerPool {
   // `queue` must outlive the pool. `max_workers` below `workers` means `workers` (no growth).
   // Throws std::invalid_argument for 0 workers or an empty reconcile. No thread runs before
   // start().
+  // `may_grow(threads)`, when given, must also agree before a thread is added: the operator
+  // says no while half the threads wait for their account's turn to call the cloud, which
+  // more threads would not hasten (they would only queue more turns).
   WorkerPool(WorkQueue& queue, std::size_t workers, Reconcile reconcile,
-             std::size_t max_workers = 0);
+             std::size_t max_workers = 0, std::function<bool(std::size_t threads)> may_grow = {});
   ~WorkerPool();  // stop()
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -80,6 +83,7 @@ class WorkerPool {
   const std::size_t workers_;
   const std::size_t max_workers_;
   const Reconcile reconcile_;
+  const std::function<bool(std::size_t)> may_grow_;
 
   mutable std::mutex life_mu_;  // start/stop against each other, not against the workers
   bool started_ = false;

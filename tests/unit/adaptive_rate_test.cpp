@@ -185,8 +185,10 @@ TEST(PacedPasswordApi, ASecondCallWaitsForItsTurnOnTheClock) {
   EXPECT_EQ(f.clock.next_timer(), kT0 + seconds(1));
   EXPECT_FALSE(returned.load());
   EXPECT_EQ(f.cloud->calls, 1);
+  EXPECT_EQ(f.registry.waiting(), 1u);  // the worker pool sees a thread parked on a turn
   f.clock.advance(seconds(1));
   second.join();
+  EXPECT_EQ(f.registry.waiting(), 0u);
   EXPECT_EQ(f.cloud->calls, 2);
   EXPECT_EQ(f.cloud->passwords["i"], "A-pass-2");
 }

@@ -107,7 +107,7 @@ struct OperatorFixture {
                 cv.notify_all();
                 return runtime::Result::ok();
               },
-              *clock, log, OperatorOptions{{}, 1, 1, {}, {""}, nullptr}};
+              *clock, log, OperatorOptions{{}, 1, 1, {}, {}, {""}, nullptr}};
 };
 
 TEST(Operator, EditingAManagedTargetSecretWakesTheResourcesThatNameIt) {
@@ -280,7 +280,7 @@ TEST(Operator, AStandbyWatchesButReconcilesOnlyOnceLeading) {
                 cv.notify_all();
                 return runtime::Result::failed();
               },
-              *clock, log, OperatorOptions{{}, 1, 1, {}, {}, &observer}};
+              *clock, log, OperatorOptions{{}, 1, 1, {}, {}, {}, &observer}};
   op.start_informers();
   ASSERT_TRUE(op.wait_synced(kGuard));
   EXPECT_TRUE(op.synced());

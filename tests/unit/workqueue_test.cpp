@@ -511,5 +511,40 @@ TEST(WorkerPool, WithoutAMaximumItKeepsItsSize) {
   EXPECT_EQ(pool.threads(), 2u);
 }
 
+TEST(WorkerPool, DoesNotGrowWhenItsVetoSaysNo) {
+  ManualClock clock{kStart};
+  WorkQueue q(clock);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> running{0};
+  std::atomic<std::size_t> asked_with{0};
+  WorkerPool pool(
+      q, 1,
+      [&](const std::string&) {
+        ++running;
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return release; });
+        return Result::ok();
+      },
+      4,
+      [&](std::size_t threads) {
+        asked_with = threads;
+        return threads < 2;  // one more, then no
+      });
+  pool.start();
+  for (int i = 0; i < 6; ++i) q.add("ns/k" + std::to_string(i));
+  ASSERT_TRUE(eventually([&] { return running.load() == 2; }));
+  ASSERT_TRUE(eventually([&] { return asked_with.load() == 2; }));  // asked again, refused
+  EXPECT_EQ(pool.threads(), 2u);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  ASSERT_TRUE(eventually([&] { return running.load() == 6 && q.metrics().in_flight == 0; }));
+  EXPECT_EQ(pool.threads(), 2u);
+}
+
 }  // namespace
 }  // namespace rotor::runtime
