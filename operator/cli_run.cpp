@@ -343,6 +343,7 @@ int run(const Args& args) {
                                    // once; in-flight reconciles finish (their records are
                                    // written before any cloud call).
                                    operator_metrics.set_leader(false);
+                                   cloud_options.rates->close();
                                    op.stop_workers();
                                    lost = true;
                                  }});
@@ -360,6 +361,7 @@ int run(const Args& args) {
     return kFailure;
   }
   log.info("signal received; stopping");
+  cloud_options.rates->close();  // reconciles parked on a turn give up now (nothing sent)
   op.stop_workers();             // in-flight reconciles finish first
   if (elector) elector->stop();  // then hand the Lease over
   operator_metrics.set_leader(false);

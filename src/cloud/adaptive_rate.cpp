@@ -31,7 +31,7 @@ std::optional<RateSlot> AdaptiveRate::reserve(TimePoint now) {
     return std::nullopt;
   }
   next_slot_ = at + interval(per_s_);
-  return RateSlot{at, at > now};
+  return RateSlot{at, at > now, epoch_};
 }
 
 void AdaptiveRate::on_answer(const RateSlot& slot, bool throttled,
@@ -41,13 +41,13 @@ void AdaptiveRate::on_answer(const RateSlot& slot, bool throttled,
     ++throttled_;
     if (retry_after && *retry_after > Duration::zero())
       paused_until_ = std::max(paused_until_, now + *retry_after);
-    // Sent before the last decrease: sent at the old pace, already answered for.
-    if (slot.send_at < last_decrease_) return;
+    // Spaced at a pace already decreased for: nothing new.
+    if (slot.epoch != epoch_) return;
     ++decreases_;
+    ++epoch_;
     slow_start_ = false;
     step_per_s_ = std::max(options_.increase_per_s, options_.increase_share * per_s_);
     per_s_ = std::max(options_.min_per_s, per_s_ * options_.decrease);
-    last_decrease_ = now;
     // Turns already handed out keep their times; later ones follow the new spacing.
     return;
   }

@@ -12,8 +12,9 @@
 //   decrease started from): a limit found at 80 calls/s is approached again in seconds, one at
 //   5 calls/s without overshooting it every second.
 // - Multiplicative decrease: a throttled call multiplies the rate by `decrease`, once per
-//   window: throttles of calls sent before the last decrease were sent at the old pace and
-//   say nothing new.
+//   window: throttles of calls whose turn was handed out before the last decrease were
+//   spaced at the old pace and say nothing new (with many workers, such turns are still
+//   being sent well after the decrease).
 // - Retry-After: no call goes out before the time a throttled answer named.
 // Calls that did not have to wait show no demand beyond the rate, so they do not raise it:
 // an idle account does not drift up to max_per_s and then burst.
@@ -32,12 +33,13 @@ struct AdaptiveRateOptions {
   double increase_per_s = 0.25;
   double increase_share = 0.05;
   double decrease = 0.8;
-  Duration max_wait = std::chrono::seconds(5);
+  Duration max_wait = std::chrono::seconds(30);
 };
 
 struct RateSlot {
-  TimePoint send_at;    // not before this
-  bool waited = false;  // the turn came later than asked: demand beyond the rate
+  TimePoint send_at;        // not before this
+  bool waited = false;      // the turn came later than asked: demand beyond the rate
+  std::uint64_t epoch = 0;  // decreases before the turn was handed out
 };
 
 struct AdaptiveRateStats {
@@ -70,7 +72,7 @@ class AdaptiveRate {
   bool slow_start_ = true;
   TimePoint next_slot_{};
   TimePoint paused_until_{};
-  TimePoint last_decrease_{};
+  std::uint64_t epoch_ = 0;  // decreases so far
   double step_per_s_;
   std::uint64_t throttled_ = 0;
   std::uint64_t decreases_ = 0;

@@ -1,7 +1,5 @@
 #include "cloud/paced_api.hpp"
 
-#include <future>
-
 namespace rotor::cloud {
 
 std::shared_ptr<AdaptiveRate> RateRegistry::get(const std::string& account_id,
@@ -19,12 +17,38 @@ std::map<std::pair<std::string, std::string>, AdaptiveRateStats> RateRegistry::s
   return out;
 }
 
-void wait_until(const Clock& clock, TimePoint when) {
-  if (clock.now() >= when) return;
-  std::promise<void> reached;
-  auto done = reached.get_future();
-  clock.schedule_at(when, [&reached] { reached.set_value(); });
-  done.wait();
+std::size_t RateRegistry::waiting() const {
+  std::lock_guard lock(wait_mu_);
+  return waiting_;
+}
+
+bool RateRegistry::wait_turn(const Clock& clock, TimePoint when) {
+  std::unique_lock lock(wait_mu_);
+  if (closed_) return false;
+  if (clock.now() >= when) return true;
+  bool reached = false;
+  const TimerHandle timer = clock.schedule_at(when, [this, &reached] {
+    {
+      std::lock_guard fired(wait_mu_);
+      reached = true;
+    }
+    waited_.notify_all();
+  });
+  ++waiting_;
+  waited_.wait(lock, [&] { return reached || closed_; });
+  --waiting_;
+  const bool turn = reached;
+  lock.unlock();
+  clock.cancel(timer);  // outside wait_mu_, which the timer takes; then `reached` may go
+  return turn;
+}
+
+void RateRegistry::close() {
+  {
+    std::lock_guard lock(wait_mu_);
+    closed_ = true;
+  }
+  waited_.notify_all();
 }
 
 PacedPasswordApi::PacedPasswordApi(std::shared_ptr<PasswordApi> inner,
@@ -39,17 +63,14 @@ template <class Call>
 Outcome PacedPasswordApi::paced(Service service, Call&& call) {
   AdaptiveRate& rate = *rates_.at(service);
   const auto slot = rate.reserve(clock_.now());
-  if (!slot) {
+  if (!slot || !registry_.wait_turn(clock_, slot->send_at)) {
     Outcome o;
     o.kind = OutcomeKind::kNotSent;
-    o.message = std::string("not sent: the ") + to_string(service) +
-                " endpoint throttled this account's calls; the call waits for a later turn";
+    o.message = slot ? std::string("not sent: rotor is shutting down")
+                     : std::string("not sent: the ") + to_string(service) +
+                           " endpoint throttled this account's calls; the call waits for a "
+                           "later turn";
     return o;
-  }
-  if (slot->send_at > clock_.now()) {
-    registry_.waiting_add(1);
-    wait_until(clock_, slot->send_at);
-    registry_.waiting_add(-1);
   }
   Outcome o = call();
   // Only answers that passed the gateway (or were throttled by it) tell its limit.

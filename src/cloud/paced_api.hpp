@@ -3,11 +3,12 @@
 // (cloud/adaptive_rate.hpp), one AdaptiveRate per endpoint, so that a burst of due rotations
 // (every credential after a leaked key) runs at the cloud's rate limit rather than into it.
 //
-// A call waits for its turn on the clock's timers. A turn more than max_wait away is not
-// waited for: the call answers kNotSent without a request, which the rotation treats like
-// any call that was not made (the pending password stays saved; the resource retries with
-// its backoff). Nothing is ever sent twice here: a throttled answer goes back to the caller.
-#include <atomic>
+// A call waits for its turn on the clock's timers (RateRegistry::wait_turn; close() ends
+// every wait at shutdown). A turn more than max_wait away is not waited for: the call answers
+// kNotSent without a request, which the rotation treats like any call that was not made (the
+// pending password stays saved; the resource retries with its backoff). Nothing is ever sent twice
+// here: a throttled answer goes back to the caller.
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,14 +29,22 @@ class RateRegistry {
   std::map<std::pair<std::string, std::string>, AdaptiveRateStats> snapshot() const;
   // Calls waiting for their turn right now, over every account and endpoint: threads that
   // more workers would not speed up (the worker pool asks before it grows).
-  std::size_t waiting() const { return waiting_.load(); }
-  void waiting_add(int delta) { waiting_ += delta; }
+  std::size_t waiting() const;
+  // Blocks until `clock` reaches `when` (on its timers, so a ManualClock releases it from
+  // advance()); false at once, or as soon as close() is called, without waiting.
+  bool wait_turn(const Clock& clock, TimePoint when);
+  // Shutting down: every wait_turn() returns false now and later, so that reconciles parked
+  // on a turn finish at once (their calls answer kNotSent; nothing was sent).
+  void close();
 
  private:
   const AdaptiveRateOptions options_;
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<AdaptiveRate>> rates_;
-  std::atomic<std::size_t> waiting_{0};
+  mutable std::mutex wait_mu_;
+  std::condition_variable waited_;
+  std::size_t waiting_ = 0;
+  bool closed_ = false;
 };
 
 class PacedPasswordApi final : public PasswordApi {
@@ -61,9 +70,5 @@ class PacedPasswordApi final : public PasswordApi {
   RateRegistry& registry_;
   const Clock& clock_;
 };
-
-// Blocks the calling thread until `clock` reaches `when`, on the clock's timers (a test's
-// ManualClock releases it from advance()).
-void wait_until(const Clock& clock, TimePoint when);
 
 }  // namespace rotor::cloud

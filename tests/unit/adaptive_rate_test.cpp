@@ -89,8 +89,13 @@ TEST(AdaptiveRate, ThrottlesOfCallsSentBeforeTheDecreaseDoNotDecreaseAgain) {
   EXPECT_DOUBLE_EQ(r.stats().per_s, 8);
   EXPECT_EQ(r.stats().throttled, 3u);
   EXPECT_EQ(r.stats().decreases, 1u);
-  // A call sent after the decrease and still throttled: the new pace is too fast as well.
-  r.on_answer(RateSlot{t + milliseconds(10), true}, true, std::nullopt, t + milliseconds(60));
+  // A turn handed out before the decrease but sent after it: still the old pace.
+  r.on_answer(RateSlot{t + milliseconds(10), true, 0}, true, std::nullopt, t + milliseconds(60));
+  EXPECT_DOUBLE_EQ(r.stats().per_s, 8);
+  // A turn handed out after it and still throttled: the new pace is too fast as well.
+  const auto later = r.reserve(t + milliseconds(100));
+  ASSERT_TRUE(later);
+  r.on_answer(*later, true, std::nullopt, t + milliseconds(150));
   EXPECT_DOUBLE_EQ(r.stats().per_s, 4);
 }
 
@@ -98,8 +103,11 @@ TEST(AdaptiveRate, NeverBelowMinNorAboveMax) {
   auto o = opts(1);
   o.max_per_s = 3;
   AdaptiveRate r(o);
-  for (int i = 0; i < 10; ++i)
-    r.on_answer(RateSlot{kT0 + seconds(i), true}, true, std::nullopt, kT0 + seconds(i));
+  for (int i = 0; i < 10; ++i) {
+    const auto slot = r.reserve(kT0 + seconds(20 * i));
+    ASSERT_TRUE(slot);
+    r.on_answer(*slot, true, std::nullopt, slot->send_at);
+  }
   EXPECT_DOUBLE_EQ(r.stats().per_s, 0.5);
   for (int i = 0; i < 100; ++i)
     r.on_answer(RateSlot{kT0, true}, false, std::nullopt, kT0 + seconds(20));
@@ -210,11 +218,27 @@ TEST(PacedPasswordApi, ThrottledAnswersGoBackOnceAndSlowTheEndpoint) {
 TEST(PacedPasswordApi, ATurnTooFarAwayAnswersNotSentWithoutARequest) {
   PacedFixture f;
   auto rate = f.registry.get("CloudAccount/ns/a", f.endpoints.base_url(Service::kDcs));
-  rate->on_answer(RateSlot{kT0, false}, true, seconds(600), kT0);  // Retry-After: 10 min
+  rate->on_answer(RateSlot{kT0, false, 0}, true, seconds(600), kT0);  // Retry-After: 10 min
   const auto o = f.api.dcs_change(f.ref, Secret("old"), Secret("A-pass-1"));
   EXPECT_EQ(o.kind, OutcomeKind::kNotSent);
   EXPECT_EQ(f.cloud->calls, 0);
   EXPECT_EQ(o.message.find("A-pass-1"), std::string::npos);
+}
+
+TEST(PacedPasswordApi, CloseReleasesACallParkedOnItsTurnWithoutSendingIt) {
+  PacedFixture f;
+  EXPECT_EQ(f.api.dcs_reset(f.ref, Secret("A-pass-1"), false).kind, OutcomeKind::kApplied);
+  Outcome parked;
+  std::thread second([&] { parked = f.api.dcs_reset(f.ref, Secret("A-pass-2"), false); });
+  while (f.registry.waiting() == 0) std::this_thread::yield();
+  f.registry.close();
+  second.join();
+  EXPECT_EQ(parked.kind, OutcomeKind::kNotSent);
+  EXPECT_EQ(f.cloud->calls, 1);
+  EXPECT_EQ(f.clock.pending_timers(), 0u);  // its timer was cancelled
+  // Closed for good: later calls are not sent either.
+  f.clock.advance(seconds(10));
+  EXPECT_EQ(f.api.dcs_reset(f.ref, Secret("A-pass-3"), false).kind, OutcomeKind::kNotSent);
 }
 
 TEST(Outcome, ThrottledAnswerCarriesRetryAfterInSeconds) {
