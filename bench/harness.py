@@ -28,6 +28,25 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+# ---- objects and processes ---------------------------------------------------------------
+
+def dcs_instance(i, account="sim"):
+    """DcsInstance dcs-NNNNN: instance dcs-NNNNN, Secret dcs-NNNNN-password, due at once."""
+    name = f"dcs-{i:05d}"
+    return {"apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
+            "metadata": {"name": name},
+            "spec": {"cloudAccountRef": {"name": account}, "instanceId": name,
+                     "rotation": {"interval": "720h", "firstRotation": "Immediate"},
+                     "secret": {"name": name + "-password"}}}
+
+
+def stop_all(*things):
+    """Stops each of them that was started (None: never started), in the order given."""
+    for thing in things:
+        if thing is not None:
+            thing.stop()
+
+
 # ---- readings from /proc ----------------------------------------------------------------
 
 def rss_mib(pid):

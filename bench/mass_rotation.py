@@ -47,7 +47,8 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from harness import ROOT, Api, ControlPlane, SecretWatch, cpu_seconds, rss_mib  # noqa: E402
+from harness import (ROOT, Api, ControlPlane, SecretWatch, cpu_seconds, dcs_instance,  # noqa: E402
+                     rss_mib, stop_all)
 
 sys.path.insert(0, str(ROOT / "tests"))
 from support.kube import Kubectl, sim_account  # noqa: E402
@@ -62,15 +63,6 @@ KIND_PATH = f"/apis/rotor.dev/v1alpha1/namespaces/{NS}/dcsinstances"
 
 def name_of(i):
     return f"dcs-{i:05d}"
-
-
-def dcs_instance(i):
-    name = name_of(i)
-    return {"apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
-            "metadata": {"name": name},
-            "spec": {"cloudAccountRef": {"name": "sim"}, "instanceId": name,
-                     "rotation": {"interval": "720h", "firstRotation": "Immediate"},
-                     "secret": {"name": name + "-password"}}}
 
 
 def proc_status(pid, key):
@@ -308,12 +300,7 @@ def main():
             resets = [log.applied.get(name_of(i), 0) for i in range(n)]
             not_sent_log = sum(1 for line in rotor.log().splitlines() if "not sent:" in line)
         finally:
-            if watch:
-                watch.stop()
-            if rotor:
-                rotor.stop()
-            if sim:
-                sim.stop()
+            stop_all(watch, rotor, sim)
             api.close()
 
     ideal = n / rate

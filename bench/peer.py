@@ -36,7 +36,7 @@ import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from harness import (ROOT, Api, ControlPlane, SecretWatch, cpu_seconds, create_all,  # noqa: E402
-                     latency_summary, rss_mib)
+                     dcs_instance, latency_summary, rss_mib)
 
 sys.path.insert(0, str(ROOT / "tests"))
 from support.kube import Kubectl, sim_account  # noqa: E402
@@ -47,15 +47,6 @@ AK, SK = "PEERAK", "peer-secret-key-not-real"
 PROJECT = "0123456789abcdef0123456789abcdef"
 FIRST = "First#Passw0rd1"
 WORKERS = 2
-
-
-def dcs_instance(i):
-    name = f"dcs-{i:05d}"
-    return {"apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
-            "metadata": {"name": name},
-            "spec": {"cloudAccountRef": {"name": "sim"}, "instanceId": name,
-                     "rotation": {"interval": "720h", "firstRotation": "Immediate"},
-                     "secret": {"name": name + "-password"}}}
 
 
 def external_secret(i):

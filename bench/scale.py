@@ -25,6 +25,8 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+from harness import cpu_seconds, dcs_instance, percentile, rss_mib, stop_all  # noqa: E402
 from support.kube import Kubectl, sim_account  # noqa: E402
 from support.procs import CloudSim, Rotor, wait_for  # noqa: E402
 
@@ -32,23 +34,6 @@ NS = "bench-scale"
 AK, SK = "SCALEAK", "scale-secret-key-not-real"
 PROJECT = "0123456789abcdef0123456789abcdef"
 FIRST = "First#Passw0rd1"
-
-
-def rss_mib(pid):
-    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def cpu_seconds(pid):
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 class SecretWatch:
@@ -69,15 +54,6 @@ class SecretWatch:
 
     def stop(self):
         self.proc.terminate()
-
-
-def resource(i):
-    name = f"dcs-{i:05d}"
-    return {"apiVersion": "rotor.dev/v1alpha1", "kind": "DcsInstance",
-            "metadata": {"name": name},
-            "spec": {"cloudAccountRef": {"name": "sim"}, "instanceId": name,
-                     "rotation": {"interval": "720h", "firstRotation": "Immediate"},
-                     "secret": {"name": name + "-password"}}}
 
 
 def main():
@@ -119,7 +95,7 @@ def main():
         created = {}
         began = time.monotonic()
         if args.mode == "burst":
-            items = [resource(i) for i in range(n)]
+            items = [dcs_instance(i) for i in range(n)]
             for chunk in range(0, n, 500):  # kubectl apply of a List of at most 500
                 k.run("create", "-n", NS, "-f", "-", input=json.dumps(
                     {"apiVersion": "v1", "kind": "List", "items": items[chunk:chunk + 500]}))
@@ -127,7 +103,7 @@ def main():
             created = {f"dcs-{i:05d}-password": at for i in range(n)}
         else:
             for i in range(n):
-                k.run("create", "-n", NS, "-f", "-", input=json.dumps(resource(i)))
+                k.run("create", "-n", NS, "-f", "-", input=json.dumps(dcs_instance(i)))
                 created[f"dcs-{i:05d}-password"] = time.monotonic()
                 time.sleep(max(0.0, began + (i + 1) / args.rate - time.monotonic()))
         wait_for(lambda: len([s for s in created if s in watch.seen]) == n, 3600, 0.5,
@@ -149,12 +125,7 @@ def main():
               f"{n / (done - began):.1f} rotations/s; rotor CPU {cpu:.1f}s "
               f"({cpu / n * 1000:.1f} ms per rotation)")
     finally:
-        if watch:
-            watch.stop()
-        if rotor:
-            rotor.stop()
-        if sim:
-            sim.stop()
+        stop_all(watch, rotor, sim)
         subprocess.run([str(ROOT / "scripts" / "controlplane"), "down"], env=env,
                        capture_output=True)
 

@@ -1,6 +1,9 @@
 #include "runtime/informer.hpp"
 
 #include <algorithm>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <set>
 
 #include "kube/json.hpp"
@@ -10,6 +13,19 @@ namespace {
 
 std::string cache_key(const kube::Object& obj) {
   return kube::namespace_of(obj) + "/" + kube::name_of(obj);
+}
+
+kube::Object parsed(const std::string& text) {
+  // Written by our own serializer: it parses; an empty object would only mean a bug here.
+  return kube::parse_json(text).value_or(kube::Object::object());
+}
+
+// Glibc keeps freed memory for reuse rather than returning it; after a list of thousands
+// of objects (parsed, copied, dropped) that would pin the peak for good.
+void return_free_memory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
 }
 
 }  // namespace
@@ -51,7 +67,7 @@ std::optional<kube::Object> Informer::get(const std::string& ns, const std::stri
   std::lock_guard lock(mu_);
   auto it = cache_.find(ns + "/" + name);
   if (it == cache_.end()) return std::nullopt;
-  return it->second;
+  return parsed(it->second.text);
 }
 
 std::vector<kube::Object> Informer::by_index(const std::string& index,
@@ -63,7 +79,7 @@ std::vector<kube::Object> Informer::by_index(const std::string& index,
   const auto keys = idx->second.find(value);
   if (keys == idx->second.end()) return out;
   for (const auto& key : keys->second) {
-    if (auto it = cache_.find(key); it != cache_.end()) out.push_back(it->second);
+    if (auto it = cache_.find(key); it != cache_.end()) out.push_back(parsed(it->second.text));
   }
   return out;
 }
@@ -72,8 +88,10 @@ std::vector<std::pair<std::string, std::string>> Informer::keys() const {
   std::lock_guard lock(mu_);
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(cache_.size());
-  for (const auto& [key, obj] : cache_)
-    out.emplace_back(kube::namespace_of(obj), kube::name_of(obj));
+  for (const auto& [key, entry] : cache_) {
+    const auto slash = key.find('/');
+    out.emplace_back(key.substr(0, slash), key.substr(slash + 1));
+  }
   return out;
 }
 
@@ -81,7 +99,7 @@ std::vector<kube::Object> Informer::items() const {
   std::lock_guard lock(mu_);
   std::vector<kube::Object> out;
   out.reserve(cache_.size());
-  for (const auto& [k, v] : cache_) out.push_back(v);
+  for (const auto& [k, v] : cache_) out.push_back(parsed(v.text));
   return out;
 }
 
@@ -90,16 +108,22 @@ std::uint64_t Informer::relists() const {
   return relists_;
 }
 
-void Informer::index_locked(const std::string& key, const kube::Object& obj, bool add) {
-  for (const auto& [name, values_of] : options_.indexers) {
-    auto& index = index_[name];
-    for (const auto& value : values_of(obj)) {
-      if (add) {
-        index[value].insert(key);
-      } else if (auto it = index.find(value); it != index.end()) {
+void Informer::index_locked(const std::string& key, Entry& entry, const kube::Object* obj) {
+  if (obj == nullptr) {
+    for (const auto& [name, value] : entry.indexed) {
+      auto& index = index_[name];
+      if (auto it = index.find(value); it != index.end()) {
         it->second.erase(key);
         if (it->second.empty()) index.erase(it);
       }
+    }
+    entry.indexed.clear();
+    return;
+  }
+  for (const auto& [name, values_of] : options_.indexers) {
+    for (auto& value : values_of(*obj)) {
+      index_[name][value].insert(key);
+      entry.indexed.emplace_back(name, std::move(value));
     }
   }
 }
@@ -110,7 +134,7 @@ void Informer::apply(kube::EventType type, const kube::Object& obj) {
     const std::string key = cache_key(obj);
     auto it = cache_.find(key);
     if (it != cache_.end()) {
-      index_locked(key, it->second, false);
+      index_locked(key, it->second, nullptr);
       if (type == kube::EventType::kDeleted) cache_.erase(it);
     }
     if (type != kube::EventType::kDeleted) {
@@ -119,9 +143,11 @@ void Informer::apply(kube::EventType type, const kube::Object& obj) {
       // server's (rotor writes Secrets back with what it read).
       kube::Object trimmed = obj;
       if (trimmed.has_field("metadata")) trimmed["metadata"].erase("managedFields");
-      auto& slot = cache_[key];
-      slot = std::move(trimmed);
-      index_locked(key, slot, true);
+      Entry& entry = cache_[key];
+      entry.text = trimmed.serialize();
+      entry.text.shrink_to_fit();
+      entry.resource_version = kube::resource_version_of(obj);
+      index_locked(key, entry, &obj);
     }
   }
   on_change_(type, obj);
@@ -182,7 +208,7 @@ bool Informer::relist(std::stop_token stop, std::string& resource_version) {
     {
       std::lock_guard lock(mu_);
       if (auto it = cache_.find(cache_key(obj)); it != cache_.end())
-        before_version = kube::resource_version_of(it->second);
+        before_version = it->second.resource_version;
     }
     // Unchanged objects are not announced again, so that a relist does not requeue everything.
     if (!before_version || *before_version != kube::resource_version_of(obj)) {
@@ -193,11 +219,14 @@ bool Informer::relist(std::stop_token stop, std::string& resource_version) {
   {
     std::lock_guard lock(mu_);
     for (const auto& [k, v] : cache_) {
-      if (!seen.count(k)) gone.push_back(v);
+      if (!seen.count(k)) gone.push_back(parsed(v.text));
     }
     ++relists_;
   }
   for (const auto& obj : gone) apply(kube::EventType::kDeleted, obj);
+  const std::size_t listed_count = all.items.size();
+  all.items.clear();
+  if (listed_count >= 100) return_free_memory();
   {
     std::lock_guard lock(mu_);
     synced_ = true;

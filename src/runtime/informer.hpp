@@ -72,10 +72,19 @@ class Informer {
   std::uint64_t relists() const;
 
  private:
+  // A cached object as compact JSON text (managedFields dropped): a few hundred bytes where
+  // a parsed document takes several times that; reads parse the few objects they return.
+  struct Entry {
+    std::string text;
+    std::string resource_version;
+    std::vector<std::pair<std::string, std::string>> indexed;  // (index name, value)
+  };
+
   void run(std::stop_token stop);
   bool relist(std::stop_token stop, std::string& resource_version);
   void apply(kube::EventType type, const kube::Object& obj);
-  void index_locked(const std::string& key, const kube::Object& obj, bool add);
+  // Files `entry` under the values of `obj`, or (obj null) takes it out of every index.
+  void index_locked(const std::string& key, Entry& entry, const kube::Object* obj);
   void sleep_backoff(std::stop_token stop, int& failures);
 
   kube::Api& api_;
@@ -89,7 +98,7 @@ class Informer {
 
   mutable std::mutex mu_;
   mutable std::condition_variable_any cv_;
-  std::map<std::string, kube::Object> cache_;  // "ns/name" -> object, managedFields dropped
+  std::map<std::string, Entry> cache_;  // "ns/name" -> entry
   // index name -> value -> "ns/name" keys
   std::map<std::string, std::map<std::string, std::set<std::string>>> index_;
   bool synced_ = false;
