@@ -2,11 +2,15 @@
 // How fast rotor may send password calls to one endpoint of one account: a pace learned from
 // the cloud's throttling (429 / APIG.0308), the way TCP learns a link's capacity.
 //
-// - Calls are spaced 1/rate apart. A call whose turn is more than `max_wait` away is not
+// - Until the endpoint first throttles, calls are not held back at all (initial_per_s 0, the
+//   default): a cloud that never throttles costs no latency. The first throttle sets the
+//   rate to `decrease` times the calls sent in the second before it.
+// - Then calls are spaced 1/rate apart. A call whose turn is more than `max_wait` away is not
 //   made at all (the caller answers kNotSent and the rotation waits with its backoff), so a
 //   worker never sits on a slot for long.
-// - Slow start: until the first throttle, every answered call that had to wait for its turn
-//   adds one call per second, so the rate doubles about every second.
+// - Slow start (only with an initial_per_s > 0): until the first throttle, every answered
+//   call that had to wait for its turn adds one call per second, so the rate doubles about
+//   every second.
 // - Additive increase: after that, such a call adds step / rate, about `step` per second of
 //   sending at the limit, where step = max(increase_per_s, increase_share * the rate the last
 //   decrease started from): a limit found at 80 calls/s is approached again in seconds, one at
@@ -19,6 +23,7 @@
 // Calls that did not have to wait show no demand beyond the rate, so they do not raise it:
 // an idle account does not drift up to max_per_s and then burst.
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 
@@ -27,7 +32,7 @@
 namespace rotor::cloud {
 
 struct AdaptiveRateOptions {
-  double initial_per_s = 5;
+  double initial_per_s = 0;  // 0: unpaced until the first throttle
   double min_per_s = 0.2;
   double max_per_s = 200;
   double increase_per_s = 0.25;
@@ -43,7 +48,7 @@ struct RateSlot {
 };
 
 struct AdaptiveRateStats {
-  double per_s = 0;
+  double per_s = 0;  // 0: unpaced, no throttle seen yet
   bool slow_start = true;
   std::uint64_t throttled = 0;    // throttled answers seen
   std::uint64_t decreases = 0;    // of which lowered the rate
@@ -52,7 +57,8 @@ struct AdaptiveRateStats {
 
 class AdaptiveRate {
  public:
-  // Throws std::invalid_argument unless 0 < min <= initial <= max, 0 < decrease < 1 and
+  // Throws std::invalid_argument unless 0 < min <= max, initial is 0 or within [min, max],
+  // 0 < decrease < 1 and
   // the increases are not negative.
   explicit AdaptiveRate(AdaptiveRateOptions options = {});
 
@@ -74,6 +80,8 @@ class AdaptiveRate {
   TimePoint paused_until_{};
   std::uint64_t epoch_ = 0;  // decreases so far
   double step_per_s_;
+  bool unpaced_;
+  std::deque<TimePoint> recent_sends_;  // unpaced: sends of the last second
   std::uint64_t throttled_ = 0;
   std::uint64_t decreases_ = 0;
   std::uint64_t turned_away_ = 0;

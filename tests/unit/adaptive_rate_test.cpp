@@ -46,6 +46,31 @@ TEST(AdaptiveRate, SpacesTurnsByTheRate) {
   EXPECT_EQ(d->send_at, kT0 + seconds(10));
 }
 
+TEST(AdaptiveRate, UnpacedUntilTheFirstThrottleThenFromWhatWentOutInTheSecondBefore) {
+  AdaptiveRate r;  // defaults: initial 0, decrease 0.8
+  // Ten calls in half a second go out at once: nothing has throttled yet.
+  std::vector<RateSlot> slots;
+  for (int i = 0; i < 10; ++i) {
+    const TimePoint at = kT0 + milliseconds(50 * i);
+    const auto slot = r.reserve(at);
+    ASSERT_TRUE(slot);
+    EXPECT_EQ(slot->send_at, at);
+    EXPECT_FALSE(slot->waited);
+    slots.push_back(*slot);
+  }
+  EXPECT_DOUBLE_EQ(r.stats().per_s, 0);
+  // The tenth is throttled: 10 went out in the last second, so the pace is 0.8 * 10.
+  r.on_answer(slots.back(), true, std::nullopt, kT0 + milliseconds(500));
+  EXPECT_DOUBLE_EQ(r.stats().per_s, 8);
+  const auto a = r.reserve(kT0 + milliseconds(500));
+  const auto b = r.reserve(kT0 + milliseconds(500));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(b->send_at - a->send_at, milliseconds(125));
+  // An earlier call's throttle arriving late does not cut the new pace again.
+  r.on_answer(slots.front(), true, std::nullopt, kT0 + milliseconds(510));
+  EXPECT_DOUBLE_EQ(r.stats().per_s, 8);
+}
+
 TEST(AdaptiveRate, ATurnBeyondMaxWaitIsRefusedAndNotReserved) {
   auto o = opts(1);
   o.max_wait = seconds(2);
@@ -132,6 +157,8 @@ TEST(AdaptiveRate, RefusesNonsenseOptions) {
   o = opts(1);
   o.min_per_s = 2;
   EXPECT_THROW(AdaptiveRate{o}, std::invalid_argument);
+  o = opts(0);  // unpaced at first: fine
+  EXPECT_NO_THROW(AdaptiveRate{o});
 }
 
 // Against a gateway that lets R calls a second through (a token bucket of R), a steady
