@@ -515,7 +515,7 @@ def test_helm_template_renders_the_same_install_as_deploy(helm):
     for key in ("image", "securityContext", "resources", "env", "volumeMounts", "ports",
                 "livenessProbe", "readinessProbe"):
         assert c[key] == dc[key], key
-    assert c["args"] == ["run", "--log-format=json", "--log-level=info", "--workers=2",
+    assert c["args"] == ["run", "--log-format=json", "--log-level=info", "--workers=2", "--max-workers=32",
                          *LEADER_ELECTION_ARGS, "--metrics-bind-address=:8080",
                          "--health-probe-bind-address=:8081"]
     assert by[("Deployment", "rotor")]["spec"]["strategy"] == {"type": "RollingUpdate"}
@@ -548,7 +548,7 @@ def test_helm_values_are_rendered(helm):
     pod = dep["spec"]["template"]["spec"]
     (c,) = pod["containers"]
     assert c["image"] == "ghcr.io/rotor-dev/rotor:9.9.9"
-    assert c["args"] == ["run", "--log-format=text", "--log-level=debug", "--workers=5",
+    assert c["args"] == ["run", "--log-format=text", "--log-level=debug", "--workers=5", "--max-workers=32",
                          "--leader-elect=true", "--leader-election-namespace=rotor-system",
                          "--leader-election-id=ops-rotor", "--lease-duration=15s",
                          "--renew-deadline=10s", "--retry-period=2s",
@@ -590,7 +590,7 @@ def test_helm_leader_election_metrics_and_extras_are_rendered(helm):
     assert dep["spec"]["replicas"] == 3
     pod = dep["spec"]["template"]["spec"]
     (c,) = pod["containers"]
-    assert c["args"] == ["run", "--log-format=json", "--log-level=info", "--workers=2",
+    assert c["args"] == ["run", "--log-format=json", "--log-level=info", "--workers=2", "--max-workers=32",
                          "--leader-elect=true", "--leader-election-namespace=leases",
                          "--leader-election-id=rotor", "--lease-duration=30s",
                          "--renew-deadline=20s", "--retry-period=4s",
@@ -616,7 +616,7 @@ def test_helm_without_leader_election_or_metrics(helm):
     (dep,) = [d for d in out if d["kind"] == "Deployment"]
     assert dep["spec"]["strategy"] == {"type": "Recreate"}
     (c,) = dep["spec"]["template"]["spec"]["containers"]
-    assert c["args"] == ["run", "--log-format=json", "--log-level=info", "--workers=2",
+    assert c["args"] == ["run", "--log-format=json", "--log-level=info", "--workers=2", "--max-workers=32",
                          "--leader-elect=false", "--metrics-bind-address=0",
                          "--health-probe-bind-address=:8081"]
     assert [p["name"] for p in c["ports"]] == ["health"]
@@ -647,6 +647,7 @@ def test_helm_defaults_are_highly_available(helm):
     (["--set", "logFormat=xml"], "logFormat"),
     (["--set", "logLevel=trace"], "logLevel"),
     (["--set", "workers=0"], "workers"),
+    (["--set", "maxWorkers=1"], "maxWorkers must not be below workers"),
     (["--set", "credentialNamespaces={x}"], "credentialNamespaces"),
     (["--set", "serviceAccount.create=false"], "serviceAccount.name"),
 ])
