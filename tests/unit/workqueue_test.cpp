@@ -462,22 +462,35 @@ TEST(WorkerPool, StopJoinsIdleWorkersAndWaitsForARunningReconcile) {
   pool.stop();  // idempotent
 }
 
+// Reconciles that count themselves in and then hold their worker until release().
+struct HeldReconciles {
+  WorkerPool::Reconcile reconcile() {
+    return [this](const std::string&) {
+      ++running;
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return released; });
+      return Result::ok();
+    };
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu);
+      released = true;
+    }
+    cv.notify_all();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  std::atomic<int> running{0};
+};
+
 TEST(WorkerPool, GrowsWhileKeysWaitAndEveryThreadIsBusyUpToItsMaximum) {
   ManualClock clock{kStart};
   WorkQueue q(clock);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
-  std::atomic<int> running{0};
-  WorkerPool pool(
-      q, 1,
-      [&](const std::string&) {
-        ++running;
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return release; });
-        return Result::ok();
-      },
-      3);
+  HeldReconciles held;
+  std::atomic<int>& running = held.running;
+  WorkerPool pool(q, 1, held.reconcile(), 3);
   pool.start();
   EXPECT_EQ(pool.threads(), 1u);
   for (int i = 0; i < 6; ++i) q.add("ns/k" + std::to_string(i));
@@ -485,11 +498,7 @@ TEST(WorkerPool, GrowsWhileKeysWaitAndEveryThreadIsBusyUpToItsMaximum) {
   ASSERT_TRUE(eventually([&] { return running.load() == 3; }));
   EXPECT_EQ(pool.threads(), 3u);
   EXPECT_EQ(q.metrics().depth, 3u);
-  {
-    std::lock_guard lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  held.release();
   ASSERT_TRUE(eventually([&] { return running.load() == 6 && q.metrics().in_flight == 0; }));
   EXPECT_EQ(pool.threads(), 3u);  // never beyond the maximum
   pool.stop();
@@ -514,34 +523,19 @@ TEST(WorkerPool, WithoutAMaximumItKeepsItsSize) {
 TEST(WorkerPool, DoesNotGrowWhenItsVetoSaysNo) {
   ManualClock clock{kStart};
   WorkQueue q(clock);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
-  std::atomic<int> running{0};
+  HeldReconciles held;
+  std::atomic<int>& running = held.running;
   std::atomic<std::size_t> asked_with{0};
-  WorkerPool pool(
-      q, 1,
-      [&](const std::string&) {
-        ++running;
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return release; });
-        return Result::ok();
-      },
-      4,
-      [&](std::size_t threads) {
-        asked_with = threads;
-        return threads < 2;  // one more, then no
-      });
+  WorkerPool pool(q, 1, held.reconcile(), 4, [&](std::size_t threads) {
+    asked_with = threads;
+    return threads < 2;  // one more, then no
+  });
   pool.start();
   for (int i = 0; i < 6; ++i) q.add("ns/k" + std::to_string(i));
   ASSERT_TRUE(eventually([&] { return running.load() == 2; }));
   ASSERT_TRUE(eventually([&] { return asked_with.load() == 2; }));  // asked again, refused
   EXPECT_EQ(pool.threads(), 2u);
-  {
-    std::lock_guard lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  held.release();
   ASSERT_TRUE(eventually([&] { return running.load() == 6 && q.metrics().in_flight == 0; }));
   EXPECT_EQ(pool.threads(), 2u);
 }
